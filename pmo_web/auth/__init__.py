@@ -1,0 +1,6 @@
+"""Sign in and sign out."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import routes  # noqa: E402,F401  (routes register themselves on bp)

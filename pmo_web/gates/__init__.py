@@ -1,0 +1,6 @@
+"""Gate reviews, approvers' decisions and the awaiting-my-decision queue."""
+from flask import Blueprint
+
+bp = Blueprint("gates", __name__)
+
+from . import routes  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,0 +1,32 @@
+"""The append-only audit trail: every transition and gate decision, who/when/from/to/why."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    """One thing that happened to an initiative. Rows are only ever inserted.
+
+    kind is "transition" (a lifecycle trigger fired), "gate_requested" or
+    "gate_decision"; cycle times are computed from the transition rows.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    gate_review_id: Mapped[int | None] = mapped_column(ForeignKey("gate_reviews.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    trigger: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor = relationship("User", lazy="joined")

@@ -1,0 +1,141 @@
+"""The initiative: one record that travels from request to closure."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflows.lifecycle import STAGE_OF, STATE_LABELS, TERMINAL_STATES
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+COST_BANDS = (
+    ("under_10k", "Under £10,000"),
+    ("10k_100k", "£10,000 to £100,000"),
+    ("100k_500k", "£100,000 to £500,000"),
+    ("500k_1m", "£500,000 to £1 million"),
+    ("over_1m", "Over £1 million"),
+)
+FUNDING_TYPES = (("capital", "Capital"), ("revenue", "Revenue"))
+# DOMAIN.md 7: the default five-point delivery confidence scale.
+CONFIDENCE = (
+    ("green", "Green"),
+    ("amber_green", "Amber/Green"),
+    ("amber", "Amber"),
+    ("amber_red", "Amber/Red"),
+    ("red", "Red"),
+)
+# The request fields that must be filled before a draft can be submitted.
+REQUIRED_FOR_SUBMIT = (
+    ("title", "Title"),
+    ("description", "Description"),
+    ("problem", "Problem to solve"),
+    ("department_id", "Department"),
+    ("sponsor", "Sponsor"),
+    ("desired_outcome", "Desired outcome"),
+    ("cost_band", "Rough cost"),
+    ("strategic_priority_id", "Strategic priority"),
+)
+
+
+class Initiative(db.Model):
+    """A change request and, once accepted, the initiative it becomes.
+
+    `state` is written only by workflows.lifecycle through pmo_web.workflow; views never
+    assign it. `state_changed_at` feeds "age in stage" on the kanban.
+    """
+
+    __tablename__ = "initiatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Request (stage 1)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    problem: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    sponsor: Mapped[str] = mapped_column(String(120), default="")
+    desired_outcome: Mapped[str] = mapped_column(Text, default="")
+    deadline_driver: Mapped[str] = mapped_column(Text, default="")
+    cost_band: Mapped[str | None] = mapped_column(String(20))
+    strategic_priority_id: Mapped[int | None] = mapped_column(ForeignKey("strategic_priorities.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    # Lifecycle
+    state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+    state_changed_at = mapped_column(UTCDateTime, default=utcnow)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at = mapped_column(UTCDateTime, nullable=True)
+    info_question: Mapped[str] = mapped_column(Text, default="")
+    info_answer: Mapped[str] = mapped_column(Text, default="")
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")  # why it ended (rejected, withdrawn ...)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id"))
+
+    # Delivery (stage 5)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
+    funding_type: Mapped[str | None] = mapped_column(String(10))
+    budget_approved: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    budget_forecast: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    budget_actual: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    planned_end: Mapped[date | None]
+    forecast_end: Mapped[date | None]
+    delivery_confidence: Mapped[str | None] = mapped_column(String(20))
+    confidence_justification: Mapped[str] = mapped_column(Text, default="")
+
+    # Benefits review and closure (stage 6)
+    satisfaction_score: Mapped[int | None]  # 1-5 from the sponsor at closure
+    satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
+
+    owner = relationship("User", foreign_keys=[owner_id], lazy="joined")
+    manager = relationship("User", foreign_keys=[manager_id])
+    department = relationship("Department", lazy="joined")
+    programme = relationship("Programme")
+    strategic_priority = relationship("StrategicPriority")
+    merged_into = relationship("Initiative", remote_side=[id])
+
+    @property
+    def reference(self) -> str:
+        """The reference staff quote on the phone: CR-0042."""
+        return f"CR-{self.id:04d}" if self.id else "CR-new"
+
+    @property
+    def stage(self) -> str:
+        return STAGE_OF[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def cost_band_label(self) -> str:
+        return dict(COST_BANDS).get(self.cost_band or "", "Not given")
+
+    @property
+    def confidence_label(self) -> str:
+        return dict(CONFIDENCE).get(self.delivery_confidence or "", "Not assessed")
+
+    @property
+    def is_capital(self) -> bool:
+        return self.funding_type == "capital"
+
+    @property
+    def overrun(self) -> Decimal | None:
+        """Forecast or actual above approved budget (DOMAIN.md 7), in GBP; None if not known."""
+        if self.budget_approved is None:
+            return None
+        spent = max(v for v in (self.budget_forecast, self.budget_actual, Decimal(0)) if v is not None)
+        return spent - self.budget_approved if spent > self.budget_approved else Decimal(0)
+
+    def missing_for_submit(self) -> tuple[str, ...]:
+        """Labels of the request fields still empty; submit is refused while any are."""
+        return tuple(label for field, label in REQUIRED_FOR_SUBMIT if not getattr(self, field))
+
+    def __repr__(self) -> str:
+        return f"<Initiative {self.reference} {self.state}>"

@@ -1,0 +1,103 @@
+"""Template globals and filters shared by every page."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from flask import current_app
+from flask_login import current_user
+
+from workflows.lifecycle import STATE_LABELS
+
+from sqlalchemy import func, select
+
+from . import access
+from .extensions import db
+from .models import GateReview
+
+
+def register(app) -> None:
+    """Install filters and the context every template can rely on."""
+
+    @app.context_processor
+    def base_context():
+        awaiting = 0
+        if current_user.is_authenticated and current_user.has_role("approver"):
+            awaiting = db.session.scalar(
+                select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
+        return {
+            "awaiting_decision_count": awaiting,
+            "organisation_name": current_app.config["ORGANISATION_NAME"],
+            "security_marking": current_app.config["SECURITY_MARKING"],
+            "can_manage": access.can_manage(current_user) if current_user.is_authenticated else False,
+            "can_read_portfolio": access.can_read_portfolio(current_user) if current_user.is_authenticated else False,
+        }
+
+    app.add_template_filter(gbp)
+    app.add_template_filter(uk_date)
+    app.add_template_filter(uk_datetime)
+    app.add_template_filter(duration)
+    app.add_template_filter(state_label)
+    app.add_template_filter(state_tag_class)
+
+
+def gbp(value) -> str:
+    """£1,234,567 (no pence for portfolio figures); an em dash when unknown."""
+    if value is None or value == "":
+        return "—"
+    return f"£{Decimal(value):,.0f}"
+
+
+def uk_date(value) -> str:
+    """25 November 2026."""
+    if not value:
+        return "—"
+    return f"{value.day} {value:%B %Y}"
+
+
+def uk_datetime(value) -> str:
+    """25 November 2026, 16:45 (UTC)."""
+    if not value:
+        return "—"
+    return f"{value.day} {value:%B %Y, %H:%M}"
+
+
+def duration(value) -> str:
+    """A timedelta as '3 days' / '5 hours' / 'under an hour'."""
+    if value is None:
+        return "—"
+    seconds = value.total_seconds()
+    days = int(seconds // 86400)
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = int(seconds // 3600)
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return "under an hour"
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
+
+
+_STATE_TAGS = {
+    "draft": "govuk-tag--grey", "submitted": "govuk-tag--light-blue", "triage": "govuk-tag--blue",
+    "info_requested": "govuk-tag--yellow", "scoring": "govuk-tag--purple",
+    "business_case": "govuk-tag--turquoise", "delivery": "govuk-tag--green",
+    "on_hold": "govuk-tag--orange", "benefits_review": "govuk-tag--pink",
+    "closed": "govuk-tag--grey", "rejected": "govuk-tag--red", "withdrawn": "govuk-tag--grey",
+    "cancelled": "govuk-tag--red", "merged": "govuk-tag--grey",
+}
+
+
+def state_tag_class(state: str) -> str:
+    """GOV.UK tag colour class for a lifecycle state."""
+    return _STATE_TAGS.get(state, "")
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    return date.today()

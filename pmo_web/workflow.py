@@ -1,0 +1,111 @@
+"""Binds the pure state machines in workflows/ to one database row when it is acted on.
+
+This is the only module that turns a lifecycle or gate event into rows: the audit event
+and the fields a trigger carries (question, answer, reason, merge target) are added to
+the session in the same transaction as the state change. Nothing here commits; the view
+commits once after a successful fire, or rolls back on a refusal.
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+
+from workflows.gate import GATES, GateSpec, gate_spec
+from workflows.lifecycle import Actor, Lifecycle, LifecycleFacts, TransitionEvent
+
+from .extensions import db
+from .models import (AuditEvent, Benefit, BusinessCase, GateSetting, Initiative, Lesson,
+                     Milestone, Score)
+from .models.base import utcnow
+
+
+def actor_for(user) -> Actor:
+    """The workflow's view of a user: an id and a set of role names."""
+    return Actor(id=user.id, roles=frozenset(user.roles))
+
+
+def current_case(initiative_id: int) -> BusinessCase | None:
+    """The latest business case version of an initiative, or None."""
+    return db.session.scalar(
+        select(BusinessCase).where(BusinessCase.initiative_id == initiative_id)
+        .order_by(BusinessCase.version.desc()).limit(1)
+    )
+
+
+def facts_for(initiative: Initiative) -> LifecycleFacts:
+    """Everything the lifecycle guards need about one initiative, in a fixed few queries."""
+    iid = initiative.id
+    case = current_case(iid)
+    open_milestones = db.session.scalars(
+        select(Milestone.name).where(
+            Milestone.initiative_id == iid, Milestone.actual_date.is_(None),
+            Milestone.variance_accepted.is_(False))
+    ).all()
+    benefits = db.session.scalars(select(Benefit).where(Benefit.initiative_id == iid)).all()
+    lessons = db.session.scalar(select(func.count()).where(Lesson.initiative_id == iid))
+    has_score = db.session.scalar(select(exists().where(Score.initiative_id == iid)))
+    return LifecycleFacts(
+        initiative_id=iid,
+        owner_id=initiative.owner_id,
+        missing_required_fields=initiative.missing_for_submit(),
+        has_current_score=bool(has_score),
+        business_case_gaps=case.gaps() if case else ("Business case",),
+        open_milestones_without_variance=tuple(open_milestones),
+        benefits_without_actual=tuple(b.name for b in benefits if not b.accounted_for),
+        lesson_count=lessons or 0,
+        satisfaction_recorded=initiative.satisfaction_score is not None,
+    )
+
+
+# What each trigger's inputs do to the row, besides moving its state.
+def _record_inputs(initiative: Initiative, event: TransitionEvent, inputs: dict) -> None:
+    if event.trigger == "submit" and initiative.submitted_at is None:
+        initiative.submitted_at = utcnow()
+    if event.trigger == "request_info":
+        initiative.info_question = inputs["question"]
+        initiative.info_answer = ""
+    elif event.trigger == "resubmit":
+        initiative.info_answer = inputs["answer"]
+    elif event.trigger == "merge":
+        initiative.merged_into_id = int(inputs["target_id"])
+    if event.to_state in ("rejected", "withdrawn", "cancelled") and event.reason:
+        initiative.outcome_reason = event.reason
+
+
+def lifecycle_for(initiative: Initiative, inputs: dict | None = None, gate_review_id: int | None = None) -> Lifecycle:
+    """A Lifecycle bound to this one row; each fired event becomes an AuditEvent row."""
+    inputs = inputs or {}
+
+    def on_event(event: TransitionEvent) -> None:
+        _record_inputs(initiative, event, inputs)
+        initiative.state_changed_at = utcnow()
+        db.session.add(AuditEvent(
+            initiative_id=initiative.id, gate_review_id=gate_review_id, kind="transition",
+            trigger=event.trigger, from_state=event.from_state, to_state=event.to_state,
+            actor_id=event.actor_id, reason=event.reason or "",
+            detail={k: v for k, v in (event.detail or {}).items() if _jsonable(v)},
+        ))
+
+    return Lifecycle(initiative, facts_for(initiative), on_event=on_event)
+
+
+def fire(initiative: Initiative, trigger: str, user, **inputs) -> TransitionEvent:
+    """Fire one lifecycle trigger by hand for `user`. Raises the workflow's errors."""
+    if trigger == "merge" and inputs.get("target_id"):
+        target = db.session.get(Initiative, int(inputs["target_id"]))
+        inputs["target_state"] = target.state if target else "closed"
+    return lifecycle_for(initiative, inputs).fire(trigger, actor_for(user), **inputs)
+
+
+def gate_spec_for(initiative: Initiative, code: str) -> GateSpec:
+    """The gate's rules with the admin's settings applied (capital quorum where set)."""
+    setting = db.session.get(GateSetting, code)
+    if setting is None:
+        return GATES[code]
+    quorum = setting.quorum
+    if initiative.funding_type == "capital" and setting.capital_quorum:
+        quorum = setting.capital_quorum
+    return gate_spec(code, approver_role=setting.approver_role, quorum=quorum)
+
+
+def _jsonable(value) -> bool:
+    return isinstance(value, (str, int, float, bool, type(None), list, dict))

@@ -1,0 +1,127 @@
+"""Small factory functions for tests: make_user(**kw), make_initiative(**kw) ...
+
+Each adds to the session and flushes (so ids exist) but never commits; the `app`
+fixture's database is thrown away after each test.
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pmo_web.extensions import db
+from pmo_web.models import (Benefit, BusinessCase, CaseBenefit, CaseCost, CaseOption, Department,
+                            Initiative, Lesson, Milestone, Programme, Score, StrategicPriority, User)
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+def make_department(name: str | None = None) -> Department:
+    dept = Department(name=name or f"Department {next(_seq)}")
+    db.session.add(dept)
+    db.session.flush()
+    return dept
+
+
+def make_priority(name: str | None = None, position: int = 0) -> StrategicPriority:
+    priority = StrategicPriority(name=name or f"Priority {next(_seq)}", position=position)
+    db.session.add(priority)
+    db.session.flush()
+    return priority
+
+
+def make_programme(name: str | None = None) -> Programme:
+    programme = Programme(name=name or f"Programme {next(_seq)}")
+    db.session.add(programme)
+    db.session.flush()
+    return programme
+
+
+def make_user(roles=("requester",), email: str | None = None, department: Department | None = None,
+              rank: str = "sergeant", name: str | None = None, password: str = PASSWORD) -> User:
+    n = next(_seq)
+    user = User(email=email or f"user{n}@example.test", name=name or f"User {n}",
+                department=department or make_department(), rank=rank)
+    user.set_password(password)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_initiative(owner: User | None = None, state: str = "draft", **fields) -> Initiative:
+    """An initiative with every request field filled, placed directly in `state`.
+
+    Placing a state directly is for arranging tests only; the app moves states
+    through workflows/ alone.
+    """
+    owner = owner or make_user()
+    values = dict(
+        title=f"Replace the custody record system {next(_seq)}",
+        description="Custody staff keep paper logs alongside the system.",
+        problem="Records are duplicated and errors reach court files.",
+        department=owner.department,
+        sponsor="Ch Supt A. Example",
+        desired_outcome="One digital custody record.",
+        deadline_driver="Supplier contract ends March 2028.",
+        cost_band="100k_500k",
+        strategic_priority=fields.pop("strategic_priority", None) or make_priority(),
+    )
+    values.update(fields)
+    initiative = Initiative(owner=owner, state=state, **values)
+    db.session.add(initiative)
+    db.session.flush()
+    return initiative
+
+
+def make_score(initiative: Initiative, scorer: User, total: int = 72, band: str = "High") -> Score:
+    score = Score(initiative_id=initiative.id, scorer_id=scorer.id, urgency=4, complexity=3,
+                  desirability=4, alignment=4, weights={"urgency": 30, "desirability": 30,
+                                                        "alignment": 25, "complexity": 15},
+                  total=total, band=band, rationale="Test scoring")
+    db.session.add(score)
+    db.session.flush()
+    return score
+
+
+def make_business_case(initiative: Initiative, author: User, complete: bool = True) -> BusinessCase:
+    text = "Written." if complete else ""
+    case = BusinessCase(initiative_id=initiative.id, version=1, author_id=author.id,
+                        strategic_case=text or "Only the strategic case.", economic_case=text,
+                        commercial_case=text, financial_case=text, management_case=text)
+    if complete:
+        case.options = [CaseOption(name="Do minimum"), CaseOption(name="Replace", preferred=True)]
+        case.costs = [CaseCost(description="Licences", category="revenue", nature="recurring",
+                               amount=Decimal("25000"))]
+        case.benefits = [CaseBenefit(name="Officer hours released", category="non_cash_releasing",
+                                     measure="Hours per month", target="400")]
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def make_milestone(initiative: Initiative, done: bool = True, **fields) -> Milestone:
+    baseline = date.today() - timedelta(days=30)
+    milestone = Milestone(initiative_id=initiative.id, name=fields.pop("name", "Go live"),
+                          baseline_date=baseline, actual_date=baseline if done else None, **fields)
+    db.session.add(milestone)
+    db.session.flush()
+    return milestone
+
+
+def make_benefit(initiative: Initiative, actual: str = "", **fields) -> Benefit:
+    benefit = Benefit(initiative_id=initiative.id, name=fields.pop("name", "Officer hours released"),
+                      category=fields.pop("category", "non_cash_releasing"), actual_value=actual, **fields)
+    db.session.add(benefit)
+    db.session.flush()
+    return benefit
+
+
+def make_lesson(initiative: Initiative, **fields) -> Lesson:
+    lesson = Lesson(initiative_id=initiative.id, owner=fields.pop("owner", "Project manager"),
+                    dependencies=fields.pop("dependencies", "None"), date_added=date.today(),
+                    title=fields.pop("title", "Engage custody staff early"), **fields)
+    db.session.add(lesson)
+    db.session.flush()
+    return lesson

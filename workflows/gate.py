@@ -1,0 +1,346 @@
+"""Stage gates: a gate review is its own small machine, ``requested -> decided`` (DOMAIN.md 1).
+
+Each approver records one decision. Rejection, deferral and return for rework decide the
+review at once; approvals decide it only when the gate's quorum of distinct approvers is
+met. :func:`apply_outcome` then makes the lifecycle move the gate stands for, in the same
+transaction as the decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Callable, Iterable
+
+from transitions import Machine
+
+from workflows.lifecycle import (
+    GATE_MOVES,
+    Actor,
+    GuardRefused,
+    IllegalTransition,
+    Lifecycle,
+    STATE_LABELS,
+    NotPermitted,
+    TransitionEvent,
+    transition_for,
+)
+
+# ---------------------------------------------------------------------------- gates
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """One gate as configured: what it moves and who, and how many of them, must approve."""
+
+    code: str
+    name: str
+    from_state: str
+    to_state: str
+    approver_role: str = "approver"
+    quorum: int = 1
+
+
+_GATE_NAMES: dict[str, str] = {
+    "G1": "Approve to develop a business case",
+    "G2": "Investment decision",
+    "G3": "Delivery complete",
+    "G4": "Closure",
+}
+
+GATES: dict[str, GateSpec] = {
+    code: GateSpec(code, _GATE_NAMES[code], from_state, to_state)
+    for code, (from_state, _trigger, to_state) in GATE_MOVES.items()
+}
+
+GATE_FOR_STATE: dict[str, str] = {spec.from_state: code for code, spec in GATES.items()}
+
+
+def gate_spec(code: str, approver_role: str | None = None, quorum: int | None = None) -> GateSpec:
+    """The default spec for ``code`` with the admin's overrides applied (None keeps the default).
+
+    The app decides which quorum applies (e.g. 2 at G2 for capital-funded work) and passes it.
+    """
+    spec = GATES[code]
+    if quorum is not None and quorum < 1:
+        raise ValueError("A gate quorum must be at least 1")
+    return replace(
+        spec,
+        approver_role=spec.approver_role if approver_role is None else approver_role,
+        quorum=spec.quorum if quorum is None else quorum,
+    )
+
+
+# ------------------------------------------------------------------------ decisions
+
+DECISIONS: list[str] = ["approve", "approve_with_conditions", "reject", "defer", "return_for_rework"]
+
+DECISION_LABELS: dict[str, str] = {
+    "approve": "Approve",
+    "approve_with_conditions": "Approve with conditions",
+    "reject": "Reject",
+    "defer": "Defer",
+    "return_for_rework": "Return for rework",
+}
+
+APPROVING_DECISIONS: frozenset[str] = frozenset({"approve", "approve_with_conditions"})
+
+# What a single non-approving decision does to the review at once.
+DECISION_OUTCOMES: dict[str, str] = {"reject": "rejected", "defer": "deferred", "return_for_rework": "returned"}
+
+OUTCOMES: list[str] = ["pending", "approved", "rejected", "deferred", "returned"]
+
+REVIEW_STATES: list[str] = ["requested", "decided"]
+
+# The first entry wins when its condition holds; otherwise an approval short of quorum is
+# recorded as an internal transition and the review stays requested.
+REVIEW_TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "decide", "source": "requested", "dest": "decided", "conditions": ["settles_review"]},
+    {"trigger": "decide", "source": "requested", "dest": None},
+]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One approver's recorded decision on one gate review."""
+
+    approver_id: int
+    decision: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition attached to an approval: tracked with an owner and a due date."""
+
+    text: str
+    owner: str
+    due: date
+
+
+@dataclass(frozen=True)
+class GateEvent(TransitionEvent):
+    """The audit fact for one gate decision; same shape as a lifecycle TransitionEvent."""
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """What one decision did: the review's outcome ("pending" while short of quorum) and its event."""
+
+    outcome: str
+    decision: Decision
+    approvals: int
+    quorum: int
+    event: GateEvent
+    conditions: tuple[Condition, ...] = field(default_factory=tuple)
+
+    @property
+    def decided(self) -> bool:
+        """True if this decision closed the review."""
+        return self.outcome != "pending"
+
+
+class _Subject:
+    """Holds the review state while the machine runs, so the row changes only on success."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+# --------------------------------------------------------------------------- review
+
+
+class GateReview:
+    """One gate review of one initiative: checks and records approvers' decisions.
+
+    ``row`` has a read/write ``state`` ("requested"/"decided") and ``outcome`` (None until
+    decided). ``prior_decisions`` are the decisions already recorded on this review; each
+    successful ``decide`` is appended to ``self.decisions``.
+
+    A second decision by the same approver is ``NotPermitted`` (403): it is about who may
+    act, not about what they entered.
+    """
+
+    def __init__(
+        self,
+        row: Any,
+        spec: GateSpec,
+        initiative_owner_id: int | None,
+        prior_decisions: Iterable[Decision] = (),
+        on_event: Callable[[TransitionEvent], None] | None = None,
+    ) -> None:
+        if row.state not in REVIEW_STATES:
+            raise ValueError(f"Unknown gate review state {row.state!r}")
+        self.row = row
+        self.spec = spec
+        self.initiative_owner_id = initiative_owner_id
+        self.decisions: list[Decision] = list(prior_decisions)
+        self.on_event = on_event
+
+    @property
+    def approvals(self) -> int:
+        """Distinct approvers who approved (with or without conditions) so far."""
+        return len({d.approver_id for d in self.decisions if d.decision in APPROVING_DECISIONS})
+
+    # -- checks, in the order decide() applies them
+
+    def _state_failures(self) -> list[str]:
+        if self.row.state != "requested":
+            return [f"Gate {self.spec.code} has already been decided"]
+        return []
+
+    def _actor_failures(self, actor: Actor) -> list[str]:
+        reasons = []
+        if not actor.has_any(self.spec.approver_role):
+            reasons.append(f"Only users with the {self.spec.approver_role} role may decide gate {self.spec.code}")
+        if actor.id == self.initiative_owner_id:
+            reasons.append("The requester of an initiative cannot decide its gate")
+        if any(d.approver_id == actor.id for d in self.decisions):
+            reasons.append("You have already decided this gate")
+        return reasons
+
+    @staticmethod
+    def _input_failures(
+        decision: str, comment: str, conditions: Iterable[Condition], defer_until: date | None
+    ) -> list[str]:
+        if decision not in DECISIONS:
+            return [f"Unknown decision {decision!r}"]
+        reasons = []
+        if decision != "approve" and (comment is None or not comment.strip()):
+            reasons.append("A comment is required")
+        conditions = tuple(conditions)
+        if decision == "approve_with_conditions":
+            if not conditions:
+                reasons.append("At least one condition is required")
+            for number, c in enumerate(conditions, start=1):
+                if not (c.text or "").strip() or not (c.owner or "").strip() or not isinstance(c.due, date):
+                    reasons.append(f"Condition {number} needs text, an owner and a due date")
+        if decision == "defer" and not isinstance(defer_until, date):
+            reasons.append("A date to come back is required")
+        return reasons
+
+    # -- asking and deciding
+
+    def refusals(
+        self,
+        actor: Actor,
+        decision: str,
+        comment: str = "",
+        conditions: Iterable[Condition] = (),
+        defer_until: date | None = None,
+    ) -> list[str]:
+        """Every reason ``decide`` would refuse; empty if it would be recorded."""
+        return (
+            self._state_failures()
+            + self._actor_failures(actor)
+            + self._input_failures(decision, comment, conditions, defer_until)
+        )
+
+    def _outcome_after(self, actor: Actor, decision: str) -> str:
+        if decision in DECISION_OUTCOMES:
+            return DECISION_OUTCOMES[decision]
+        approvers = {d.approver_id for d in self.decisions if d.decision in APPROVING_DECISIONS} | {actor.id}
+        return "approved" if len(approvers) >= self.spec.quorum else "pending"
+
+    def decide(
+        self,
+        actor: Actor,
+        decision: str,
+        *,
+        comment: str = "",
+        conditions: Iterable[Condition] = (),
+        defer_until: date | None = None,
+    ) -> GateOutcome:
+        """Record ``actor``'s decision; decide the review if it settles it; emit one event.
+
+        Raises IllegalTransition (already decided), NotPermitted (wrong role, the requester,
+        or a second decision by the same approver) or GuardRefused (comment, conditions,
+        date, unknown decision). On failure nothing on the row changes and no event is sent.
+        """
+        conditions = tuple(conditions)
+        if reasons := self._state_failures():
+            raise IllegalTransition(reasons)
+        if reasons := self._actor_failures(actor):
+            raise NotPermitted(reasons)
+        if reasons := self._input_failures(decision, comment, conditions, defer_until):
+            raise GuardRefused(reasons)
+
+        outcome = self._outcome_after(actor, decision)
+        subject = _Subject(self.row.state)
+        Machine(
+            model=subject,
+            states=REVIEW_STATES,
+            transitions=[
+                {**t, "conditions": [lambda _event: outcome != "pending"]} if t.get("conditions") else t
+                for t in REVIEW_TRANSITIONS
+            ],
+            initial=self.row.state,
+            auto_transitions=False,
+            send_event=True,
+        )
+        from_state = subject.state
+        subject.decide()
+
+        recorded = Decision(actor.id, decision)
+        event = GateEvent(
+            trigger="decide",
+            from_state=from_state,
+            to_state=subject.state,
+            actor_id=actor.id,
+            reason=(comment or "").strip() or None,
+            detail=_event_detail(self.spec, decision, outcome, conditions, defer_until),
+        )
+        previous = (self.row.state, self.row.outcome)
+        self.row.state = subject.state
+        if outcome != "pending":
+            self.row.outcome = outcome
+        self.decisions.append(recorded)
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:
+                self.row.state, self.row.outcome = previous
+                self.decisions.pop()
+                raise
+        return GateOutcome(outcome, recorded, self.approvals, self.spec.quorum, event, conditions)
+
+
+def _event_detail(
+    spec: GateSpec, decision: str, outcome: str, conditions: tuple[Condition, ...], defer_until: date | None
+) -> dict[str, Any]:
+    # Kept JSON-friendly: the app stores detail in an audit column as it is.
+    detail: dict[str, Any] = {"gate": spec.code, "decision": decision, "outcome": outcome}
+    if conditions:
+        detail["conditions"] = [{"text": c.text, "owner": c.owner, "due": c.due.isoformat()} for c in conditions]
+    if defer_until is not None and decision == "defer":
+        detail["defer_until"] = defer_until.isoformat()
+    return detail
+
+
+# -------------------------------------------------------------------------- effects
+
+
+def apply_outcome(lifecycle: Lifecycle, spec: GateSpec, outcome: str, actor: Actor) -> TransitionEvent | None:
+    """Make the lifecycle move a decided gate stands for; None when the initiative stays put.
+
+    approved: the gate's move ("advance", or "close" at G4). rejected: G1/G2 end the
+    initiative ("reject_at_gate"); at G3/G4 it is returned to the stage and stays. Lifecycle
+    guards still apply, so an approval over a business case that has since gone incomplete
+    raises GuardRefused and the app rolls the decision back with it.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Unknown gate outcome {outcome!r}")
+    if outcome not in ("approved", "rejected"):
+        return None
+    if outcome == "rejected" and transition_for(spec.from_state, "reject_at_gate") is None:
+        return None  # G3/G4: returned to the stage, the initiative stays where it is
+    if lifecycle.state != spec.from_state:
+        # advance is valid from several states; without this a stale G1 could move G2's stage.
+        raise IllegalTransition(
+            [f"Gate {spec.code} applies to {STATE_LABELS[spec.from_state]}, not {STATE_LABELS[lifecycle.state]}"]
+        )
+    if outcome == "approved":
+        trigger = GATE_MOVES[spec.code][1]
+        return lifecycle.fire(trigger, actor, by_gate=True, reason=f"Gate {spec.code} ({spec.name}) approved")
+    return lifecycle.fire(
+        "reject_at_gate", actor, by_gate=True, reason=f"Rejected at gate {spec.code} ({spec.name})"
+    )
