@@ -49,7 +49,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    # Batch mode lets migrations alter tables on SQLite, which cannot ALTER most things.
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    with app.app_context():
+        _tune_sqlite(db.engine)
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -75,3 +78,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         return {"status": "ok"}
 
     return app
+
+
+def _tune_sqlite(engine) -> None:
+    """SQLite: enforce foreign keys; WAL and a busy timeout so readers never block writers."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import event
-
 from pmo_web import create_app
 from pmo_web.extensions import db
 from tests import factories
@@ -27,11 +25,6 @@ def app():
         "SERVER_NAME": "localhost",
     })
     with app.app_context():
-        if url.startswith("sqlite"):
-            # SQLite ignores foreign keys unless asked; PostgreSQL always checks them.
-            @event.listens_for(db.engine, "connect")
-            def _fk_on(dbapi_connection, _record):
-                dbapi_connection.execute("PRAGMA foreign_keys=ON")
         db.drop_all()
         db.create_all()
         yield app

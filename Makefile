@@ -1,0 +1,50 @@
+# PMO Web: `make run` to try it, `make test` to check it. Both set themselves up.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+FLASK   = $(BIN)/flask --app pmo_web
+STAMP   = $(VENV)/.installed-stamp
+
+HTMX_VERSION  = 2.0.11
+GOVUK_VERSION = 6.3.0
+
+.PHONY: run test install migrate seed vendor clean help
+
+help:
+	@echo "make run    set up, migrate, load demo data, serve on http://127.0.0.1:5000"
+	@echo "make test   run the whole test suite"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo
+
+run: seed
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest
+
+# Refresh the pinned front-end assets in static/vendor/ (needs npm; not part of run or test).
+vendor:
+	rm -rf /tmp/pmo-vendor && mkdir -p /tmp/pmo-vendor
+	cd /tmp/pmo-vendor && npm init -y >/dev/null && npm install --no-audit --no-fund \
+	    htmx.org@$(HTMX_VERSION) govuk-frontend@$(GOVUK_VERSION) sass@1
+	cp /tmp/pmo-vendor/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp /tmp/pmo-vendor/node_modules/htmx.org/LICENSE static/vendor/htmx/LICENSE
+	cp /tmp/pmo-vendor/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend/
+	cd /tmp/pmo-vendor && npx sass --load-path=node_modules --style=compressed --no-source-map --quiet \
+	    $(CURDIR)/static/vendor/govuk-frontend/build.scss $(CURDIR)/static/vendor/govuk-frontend/govuk-frontend.min.css
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
