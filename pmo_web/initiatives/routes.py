@@ -1,2 +1,201 @@
-"""Views of this area."""
-from . import bp  # noqa: F401
+"""The initiative hub page, its lifecycle buttons and timeline, and the portfolio list."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from workflows.lifecycle import (GATE_TRIGGERS, STAGE_OF, STAGES, STATE_LABELS, STATES, TERMINAL_STATES,
+                                 TRIGGER_INPUTS, TRIGGER_LABELS, IllegalTransition, NotPermitted, WorkflowError,
+                                 transition_for, triggers_from)
+
+from .. import access
+from ..errors import workflow_status
+from ..extensions import db
+from ..gates.service import gate_code_for, open_review
+from ..htmx import htmx_response, is_partial
+from ..models import AuditEvent, Initiative
+from ..models.base import utcnow
+from ..workflow import available_triggers, fire
+from . import bp
+from .forms import PortfolioFilters, TransitionForm
+from .timeline import StageMove, describe, time_in_stages
+
+# A duplicate is merged into work that is still open and past its draft.
+MERGE_TARGET_STATES = tuple(s for s in STATES if s not in TERMINAL_STATES and s != "draft")
+PORTFOLIO_PAGE_SIZE = 50
+# Where each stage's own screen applies: from the stage it starts in to closure.
+CASE_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed", "cancelled")
+DELIVERY_STATES = ("delivery", "on_hold", "benefits_review", "closed")
+# Buttons that stop work are drawn as warnings and steps aside as secondary; moving
+# forward is the primary action.
+STOPPING_TRIGGERS = frozenset({"reject", "withdraw", "cancel"})
+SIDE_STEP_TRIGGERS = frozenset({"request_info", "merge", "hold"})
+
+
+@bp.get("/initiatives/<int:initiative_id>")
+@login_required
+def show(initiative_id: int):
+    """One initiative: where it is, what can be done next, its details and its history."""
+    initiative = access.initiative_or_404(initiative_id)
+    return render_template("initiatives/show.html", **_hub_context(initiative))
+
+
+@bp.route("/initiatives/<int:initiative_id>/transitions/<trigger>", methods=["GET", "POST"])
+@login_required
+def transition(initiative_id: int, trigger: str):
+    """Press one lifecycle button: ask for what it needs (reason, question, answer, target), then fire it."""
+    initiative = access.initiative_or_404(initiative_id)
+    if trigger not in TRIGGER_LABELS:
+        abort(404)
+    targets = _merge_targets(initiative) if trigger == "merge" else []
+    form = TransitionForm(trigger, merge_targets=targets)
+    try:
+        _check_may_press(initiative, trigger)
+        if not form.validate_on_submit():
+            return _transition_page(initiative, form, 422 if form.is_submitted() else 200)
+        fire(initiative, trigger, current_user, **form.inputs())
+    except WorkflowError as refusal:
+        db.session.rollback()
+        return _refused(initiative, form, refusal)
+    db.session.commit()
+    if is_partial():
+        return _lifecycle_update(initiative, moved=True)
+    flash(f"{initiative.reference} is now at {initiative.state_label}.", "success")
+    return redirect(url_for("initiatives.show", initiative_id=initiative.id), 303)
+
+
+@bp.get("/initiatives")
+@login_required
+def portfolio():
+    """Every initiative the user may read, filtered by department, programme and stage."""
+    if not access.can_read_portfolio(current_user):
+        abort(403)
+    filters = PortfolioFilters(formdata=request.args)
+    query = (access.visible_initiatives(current_user)
+             .where(Initiative.state != "draft", *filters.conditions())
+             .options(joinedload(Initiative.manager), joinedload(Initiative.programme))
+             .order_by(Initiative.id.desc()))
+    page = db.paginate(query, per_page=PORTFOLIO_PAGE_SIZE, error_out=False)
+    return render_template("initiatives/portfolio.html", page=page, filters=filters, stage_labels=dict(STAGES))
+
+
+def _hub_context(initiative: Initiative, refusal: WorkflowError | None = None, moved: bool = False) -> dict:
+    """Everything the hub page and its lifecycle and timeline fragments show."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.initiative_id == initiative.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)).all()  # actors are joined eagerly
+    moves = [StageMove(e.created_at, e.from_state, e.to_state) for e in events if e.kind == "transition"]
+    stage_times = time_in_stages(initiative.created_at, moves, initiative.state, utcnow())
+    review = open_review(initiative)
+    return {
+        "initiative": initiative,
+        "buttons": _buttons(initiative),
+        "stage_steps": _stage_steps(initiative, {t.stage for t in stage_times}),
+        "stage_screens": _stage_screens(initiative, review),
+        "open_review": review,
+        "timeline": [describe(e.kind, e.trigger, e.from_state, e.to_state, e.actor.name if e.actor else None,
+                              e.created_at, e.reason, e.detail) for e in events],
+        "stage_times": stage_times,
+        "refusal": refusal,
+        "moved": moved,
+    }
+
+
+def _buttons(initiative: Initiative) -> list[dict]:
+    """The lifecycle buttons this user may press now; those needing input open a form."""
+    return [{
+        "trigger": trigger,
+        "label": TRIGGER_LABELS[trigger],
+        "needs_input": bool(TRIGGER_INPUTS[trigger]),
+        "href": url_for("initiatives.transition", initiative_id=initiative.id, trigger=trigger),
+        "classes": _button_classes(trigger),
+    } for trigger in available_triggers(initiative, current_user)]
+
+
+def _button_classes(trigger: str) -> str:
+    if trigger in STOPPING_TRIGGERS:
+        return "govuk-button--warning"
+    return "govuk-button--secondary" if trigger in SIDE_STEP_TRIGGERS else ""
+
+
+def _stage_steps(initiative: Initiative, visited: set[str]) -> list[dict]:
+    """The six stages and Closed, each completed, current or not reached.
+
+    Work that ended early (rejected, withdrawn ...) completed only the stages it was in;
+    otherwise every stage before the current one is behind it.
+    """
+    current = STAGE_OF[initiative.state]
+    current_index = [key for key, _ in STAGES].index(current)
+    ended_early = initiative.is_terminal and initiative.state != "closed"
+    steps = []
+    for index, (key, label) in enumerate(STAGES):
+        completed = key in visited if ended_early else index < current_index
+        status = "current" if key == current else "completed" if completed else "not reached"
+        steps.append({"label": label, "status": status})
+    return steps
+
+
+def _stage_screens(initiative: Initiative, review) -> list[dict]:
+    """Links to the stage screens: the PMO works on them, everyone who can see the
+    initiative may read its business case, delivery and benefits pages."""
+    manager = access.can_manage(current_user)
+    gate = gate_code_for(initiative)
+    screens = [
+        (manager and initiative.state == "scoring", "Score this initiative", "scoring.score"),
+        (initiative.state in CASE_STATES, "Business case", "cases.edit"),
+        (initiative.state in DELIVERY_STATES, "Delivery", "delivery.edit"),
+        (initiative.state in ("benefits_review", "closed"), "Benefits review", "review.benefits"),
+        (manager and gate is not None and review is None, f"Request the gate {gate} review",
+         "gates.request_review"),
+    ]
+    return [{"text": text, "href": url_for(endpoint, initiative_id=initiative.id)}
+            for shown, text, endpoint in screens if shown]
+
+
+def _lifecycle_update(initiative: Initiative, status: int = 200, **context):
+    """The htmx answer to a button: the lifecycle panel, plus the timeline swapped out of band."""
+    hub = _hub_context(initiative, **context)
+    body = (render_template("initiatives/_lifecycle.html", **hub)
+            + render_template("initiatives/_timeline.html", oob=True, **hub))
+    response = htmx_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _refused(initiative: Initiative, form: TransitionForm, refusal: WorkflowError):
+    """Show why the button was refused: on the lifecycle panel (htmx) or on the form page."""
+    status = workflow_status(refusal)
+    if is_partial():
+        return _lifecycle_update(initiative, status, refusal=refusal)
+    return _transition_page(initiative, form, status, refusal)
+
+
+def _transition_page(initiative: Initiative, form: TransitionForm, status: int, refusal: WorkflowError | None = None):
+    """The page asking for a trigger's inputs (or confirmation), with any refusal on it."""
+    move = transition_for(initiative.state, form.trigger)
+    return render_template("initiatives/transition.html", initiative=initiative, form=form,
+                           destination=STATE_LABELS[move["dest"]] if move else None,
+                           stops_work=form.trigger in STOPPING_TRIGGERS,
+                           refusal=refusal, refusal_status=status if refusal else None), status
+
+
+def _check_may_press(initiative: Initiative, trigger: str) -> None:
+    """Refuse a button this user cannot press now, before asking them to fill it in."""
+    label = TRIGGER_LABELS[trigger]
+    if trigger not in triggers_from(initiative.state):
+        raise IllegalTransition([f"{label} is not possible from {initiative.state_label}"])
+    if trigger in GATE_TRIGGERS:
+        raise NotPermitted([f"{label} happens only through a gate decision"])
+    if trigger not in available_triggers(initiative, current_user):
+        raise NotPermitted([f"You cannot {label.lower()} {initiative.reference}: "
+                            "it is not an action your role allows on this initiative"])
+
+
+def _merge_targets(initiative: Initiative) -> list[Initiative]:
+    """Open initiatives the user can see that this one could be a duplicate of."""
+    return list(db.session.scalars(
+        access.visible_initiatives(current_user)
+        .where(Initiative.state.in_(MERGE_TARGET_STATES), Initiative.id != initiative.id)
+        .order_by(Initiative.id.desc())))

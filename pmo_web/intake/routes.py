@@ -1,2 +1,82 @@
-"""Views of this area."""
-from . import bp  # noqa: F401
+"""Change requests: write and submit a request, edit a draft, follow my and my department's requests."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from .. import access
+from ..extensions import db
+from ..models import Initiative
+from ..workflow import fire
+from . import bp
+from .forms import RequestForm
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@access.roles_required(*access.REQUEST_ROLES)
+def new():
+    """Write a new change request: save it as a draft or submit it to the PMO."""
+    form = RequestForm(department=current_user.department_id,
+                       current_department_id=current_user.department_id)
+    if form.validate_on_submit():
+        initiative = Initiative(owner_id=current_user.id)
+        form.apply_to(initiative)
+        db.session.add(initiative)
+        db.session.flush()  # the audit event of a submission needs the id
+        return _saved(initiative, form)
+    return render_template("intake/form.html", form=form, initiative=None), 422 if form.is_submitted() else 200
+
+
+@bp.route("/requests/<int:initiative_id>/edit", methods=["GET", "POST"])
+@access.roles_required(*access.REQUEST_ROLES)
+def edit(initiative_id: int):
+    """Edit my own draft request, and submit it when it is ready."""
+    initiative = access.initiative_or_404(initiative_id)
+    if initiative.owner_id != current_user.id:
+        abort(403, description="Only the person who wrote a draft request can edit it.")
+    if initiative.state != "draft":
+        abort(409, description=f"{initiative.reference} has been submitted ({initiative.state_label}), "
+                               "so it can no longer be edited here.")
+    form = RequestForm.for_draft(initiative)
+    if form.validate_on_submit():
+        form.apply_to(initiative)
+        return _saved(initiative, form)
+    return render_template("intake/form.html", form=form, initiative=initiative), 422 if form.is_submitted() else 200
+
+
+def _saved(initiative: Initiative, form: RequestForm):
+    """Submit the saved request if asked (through the lifecycle), commit once, and show it."""
+    if form.submitting:
+        fire(initiative, "submit", current_user)
+        message = f"{initiative.reference} has been submitted to the PMO."
+    else:
+        message = f"{initiative.reference} has been saved as a draft. Submit it when it is ready."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("initiatives.show", initiative_id=initiative.id), 303)
+
+
+@bp.get("/requests/mine")
+@access.roles_required(*access.REQUEST_ROLES)
+def mine():
+    """The requests I have written, most recently changed first."""
+    initiatives = _requests(Initiative.owner_id == current_user.id)
+    return render_template("intake/list.html", initiatives=initiatives, showing="mine")
+
+
+@bp.get("/requests/department")
+@login_required
+def department():
+    """The requests of my department (read only), most recently changed first."""
+    initiatives = []
+    if current_user.department_id is not None:
+        initiatives = _requests(Initiative.department_id == current_user.department_id,
+                                Initiative.state != "draft")
+    return render_template("intake/list.html", initiatives=initiatives, showing="department")
+
+
+def _requests(*conditions) -> list[Initiative]:
+    """Visible initiatives matching `conditions`; department and owner load in the same query."""
+    query = (access.visible_initiatives(current_user).where(*conditions)
+             .order_by(Initiative.state_changed_at.desc(), Initiative.id.desc()))
+    return list(db.session.scalars(query))

@@ -1,2 +1,75 @@
-"""Views of this area."""
-from . import bp  # noqa: F401
+"""The PMO's kanban board: see every live initiative by stage and move cards through the lifecycle."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from workflows.lifecycle import GuardRefused, WorkflowError
+
+from .. import access
+from ..errors import workflow_status
+from ..extensions import db
+from ..htmx import is_partial, render
+from ..models import Initiative
+from ..models.base import utcnow
+from ..workflow import fire
+from . import bp
+from .board import arrange, load_cards
+from .forms import BoardFilters, MoveForm
+
+
+@bp.get("/triage")
+@access.roles_required("pmo", "admin")
+def board():
+    """The kanban: one column per stage, filtered by department, programme and manager."""
+    filters = BoardFilters(formdata=request.args)
+    return render("triage/board.html", "triage/_board.html", **_board_context(filters))
+
+
+@bp.post("/triage/<int:initiative_id>/move")
+@access.roles_required("pmo", "admin")
+def move(initiative_id: int):
+    """Move one card by firing a lifecycle trigger; a refusal is shown on the card itself."""
+    initiative = access.initiative_or_404(initiative_id)
+    filters = BoardFilters(formdata=request.args)
+    form = MoveForm()
+    try:
+        if not form.validate_on_submit():
+            raise GuardRefused(form.problems())
+        fire(initiative, form.trigger.data, current_user, **form.inputs())
+    except WorkflowError as refusal:
+        db.session.rollback()
+        return _refused(initiative, filters, refusal)
+    db.session.commit()
+    if is_partial():
+        return render("triage/board.html", "triage/_board.html", **_board_context(filters, moved=initiative))
+    flash(f"{initiative.reference} is now at {initiative.state_label}.", "success")
+    return redirect(url_for("triage.board", **filters.chosen), 303)
+
+
+def _board_context(filters: BoardFilters, moved: Initiative | None = None,
+                   refused: Initiative | None = None, refusal: WorkflowError | None = None) -> dict:
+    """The columns and what the board page, its fragment and its cards need."""
+    return {
+        "filters": filters,
+        "columns": arrange(load_cards(current_user, *filters.conditions())),
+        "now": utcnow(),
+        "moved": moved,
+        "refused_id": refused.id if refused else None,
+        "refusal": refusal,
+    }
+
+
+def _refused(initiative: Initiative, filters: BoardFilters, refusal: WorkflowError):
+    """Show why a move was refused, on the card: for htmx the card alone, swapped in place."""
+    status = workflow_status(refusal)
+    on_board = load_cards(current_user, Initiative.id == initiative.id)
+    if on_board and is_partial():
+        response = render("triage/board.html", "triage/_card.html", status=status, card=on_board[0],
+                          filters=filters, now=utcnow(), refused_id=initiative.id, refusal=refusal)
+        response.headers["HX-Retarget"] = f"#card-{initiative.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    # The whole board, for normal navigation or when the card has left it (someone else moved it).
+    context = _board_context(filters, refused=initiative, refusal=refusal)
+    return render("triage/board.html", "triage/_board.html", status=status, refusal_off_board=not on_board, **context)

@@ -1,0 +1,74 @@
+// Triage board: drag a card onto another column to move it. An enhancement only: each
+// card's Move menu does the same with a keyboard or without JavaScript.
+//
+// Each card says which column each of its moves leads to (data-moves, e.g.
+// {"scoring": "accept"}); only moves that need no further input are listed. A drop posts
+// that move through htmx.ajax, which sends the CSRF header from <body hx-headers> because
+// the card is the request's source element. The server answers with the new board, or
+// with the card and the refusal on it.
+
+const CARD = ".app-card";
+const COLUMN = ".app-board__column";
+let dragged = null;
+
+function makeDraggable(root) {
+  root.querySelectorAll(CARD).forEach((card) => { card.draggable = true; });
+}
+
+// The card's message slot is role="alert", so the refusal is read out as well as shown.
+function showOnCard(card, message) {
+  const slot = card.querySelector("[data-drop-message]");
+  if (!slot) return;
+  slot.textContent = message;
+  slot.hidden = false;
+}
+
+function columnOf(event) {
+  return event.target instanceof Element ? event.target.closest(COLUMN) : null;
+}
+
+document.addEventListener("dragstart", (event) => {
+  dragged = event.target instanceof Element ? event.target.closest(CARD) : null;
+  if (!dragged) return;
+  event.dataTransfer.effectAllowed = "move";
+  event.dataTransfer.setData("text/plain", dragged.id);
+});
+
+document.addEventListener("dragend", () => {
+  dragged = null;
+  document.querySelectorAll(".app-drop-target").forEach((column) => column.classList.remove("app-drop-target"));
+});
+
+document.addEventListener("dragover", (event) => {
+  const column = columnOf(event);
+  if (!dragged || !column) return;
+  event.preventDefault(); // allows the drop
+  column.classList.add("app-drop-target");
+});
+
+document.addEventListener("dragleave", (event) => {
+  const column = columnOf(event);
+  if (column && !column.contains(event.relatedTarget)) column.classList.remove("app-drop-target");
+});
+
+document.addEventListener("drop", (event) => {
+  const column = columnOf(event);
+  const card = dragged;
+  if (!card || !column) return;
+  event.preventDefault();
+  column.classList.remove("app-drop-target");
+  if (column.contains(card)) return; // dropped where it already is
+  const moves = JSON.parse(card.dataset.moves || "{}");
+  const trigger = moves[column.dataset.stage];
+  if (!trigger) {
+    showOnCard(card, `No move from ${card.dataset.stageLabel} to ${column.dataset.stageLabel}: use the Move menu`);
+    return;
+  }
+  window.htmx.ajax("POST", card.dataset.moveUrl, {
+    source: card, target: "#board", swap: "outerHTML", values: { trigger },
+  });
+});
+
+// The cards of the first page load, then each new lot a board swap brings (filters, moves).
+makeDraggable(document);
+window.htmx.onLoad(makeDraggable);

@@ -1,0 +1,205 @@
+"""The PMO's kanban board: who sees it, where cards sit, filters, moves and refusals."""
+import json
+import re
+
+import pytest
+from sqlalchemy import event, func, select
+
+from pmo_web.extensions import db
+from pmo_web.models import AuditEvent, Initiative
+from tests import factories
+
+HTMX = {"HX-Request": "true"}
+
+
+def column_of(page: str, initiative) -> str | None:
+    """The stage of the board column the initiative's card is in, or None if not on the board."""
+    columns = re.split(r'<section class="app-board__column" data-stage="', page)[1:]
+    for column in columns:
+        if f'id="card-{initiative.id}"' in column:
+            return column.split('"', 1)[0]
+    return None
+
+
+def card_of(page: str, initiative) -> str:
+    """The HTML of one card, up to the next card or the end of its column."""
+    card = page[page.index(f'<li id="card-{initiative.id}"'):]
+    return re.split(r'<li id="card-|</section>', card[1:])[0]
+
+
+def audit_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def state_of(initiative) -> str:
+    return db.session.scalar(select(Initiative.state).where(Initiative.id == initiative.id))
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("pmo", 200), ("admin", 200), ("requester", 403), ("approver", 403), ("viewer", 403),
+])
+def test_only_the_pmo_and_admins_see_the_board(client, auth, users, role, status):
+    auth.login(users[role])
+    assert client.get("/triage").status_code == status
+
+
+def test_a_signed_out_user_is_asked_to_sign_in(client):
+    response = client.get("/triage")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_each_live_initiative_sits_in_its_stage_column(client, auth, users):
+    owner = users["requester"]
+    placed = {state: factories.make_initiative(owner=owner, state=state)
+              for state in ("submitted", "triage", "info_requested", "scoring", "business_case",
+                            "delivery", "on_hold", "benefits_review", "draft", "closed", "rejected")}
+    db.session.commit()
+    auth.login(users["pmo"])
+    page = client.get("/triage").get_data(as_text=True)
+    assert "<html" in page
+    expected = {"submitted": "request", "triage": "triage", "info_requested": "triage", "scoring": "scoring",
+                "business_case": "business_case", "delivery": "delivery", "on_hold": "delivery",
+                "benefits_review": "benefits_review", "draft": None, "closed": None, "rejected": None}
+    assert {state: column_of(page, initiative) for state, initiative in placed.items()} == expected
+    assert "Info requested (1)" in page and "On hold (1)" in page
+
+
+def test_a_card_shows_department_latest_band_state_and_age(client, auth, users):
+    initiative = factories.make_initiative(owner=users["requester"], state="scoring")
+    factories.make_score(initiative, users["pmo"], total=80, band="High")
+    factories.make_score(initiative, users["pmo"], total=35, band="Low")
+    db.session.commit()
+    auth.login(users["pmo"])
+    page = client.get("/triage").get_data(as_text=True)
+    card = card_of(page, initiative)
+    assert "Contact Management" in card
+    assert "Low priority" in card and "High priority" not in card
+    assert "for under an hour" in card
+
+
+def test_a_cards_drop_targets_are_its_moves_that_need_no_input(client, auth, users):
+    initiative = factories.make_initiative(owner=users["requester"], state="triage")
+    db.session.commit()
+    auth.login(users["pmo"])
+    page = client.get("/triage").get_data(as_text=True)
+    moves = re.search(rf'id="card-{initiative.id}"[^>]*data-moves=\'([^\']*)\'', page, re.S).group(1)
+    assert json.loads(moves) == {"scoring": "accept"}
+    assert f'href="/initiatives/{initiative.id}/transitions/reject"' in page
+
+
+@pytest.mark.parametrize("filter_name", ["department", "programme", "manager"])
+def test_filters_narrow_the_board(client, auth, users, filter_name):
+    programme = factories.make_programme()
+    wanted = factories.make_initiative(owner=users["requester"], state="delivery", programme=programme,
+                                       manager=users["pmo"])
+    other = factories.make_initiative(state="delivery")
+    db.session.commit()
+    value = {"department": users["requester"].department_id, "programme": programme.id,
+             "manager": users["pmo"].id}[filter_name]
+    auth.login(users["pmo"])
+    page = client.get(f"/triage?{filter_name}={value}").get_data(as_text=True)
+    assert column_of(page, wanted) == "delivery"
+    assert column_of(page, other) is None
+
+
+def test_htmx_filtering_gets_the_board_fragment(client, auth, users):
+    factories.make_initiative(owner=users["requester"], state="triage")
+    db.session.commit()
+    auth.login(users["pmo"])
+    response = client.get(f"/triage?department={users['requester'].department_id}", headers=HTMX)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in page and page.startswith('<div id="board"')
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_moving_a_card_fires_the_trigger_and_the_card_changes_column(client, auth, users):
+    initiative = factories.make_initiative(owner=users["requester"], state="triage")
+    db.session.commit()
+    auth.login(users["pmo"])
+    response = client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept"}, headers=HTMX)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in page and page.startswith('<div id="board"')
+    assert column_of(page, initiative) == "scoring"
+    assert state_of(initiative) == "scoring"
+    event_row = db.session.scalar(select(AuditEvent))
+    assert audit_count() == 1
+    assert (event_row.trigger, event_row.from_state, event_row.to_state, event_row.actor_id) == (
+        "accept", "triage", "scoring", users["pmo"].id)
+
+
+def test_without_javascript_a_move_returns_to_the_board_keeping_its_filters(client, auth, users):
+    initiative = factories.make_initiative(owner=users["requester"], state="submitted")
+    db.session.commit()
+    department_id = users["requester"].department_id
+    auth.login(users["pmo"])
+    response = client.post(f"/triage/{initiative.id}/move?department={department_id}", data={"trigger": "start_triage"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/triage?department={department_id}")
+    assert state_of(initiative) == "triage"
+
+
+@pytest.mark.parametrize(("state", "data", "status", "reason"), [
+    ("submitted", {"trigger": "accept"}, 409, "Accept is not possible from Submitted"),
+    ("scoring", {"trigger": "advance"}, 403, "Advance moves only through a gate decision"),
+    ("triage", {"trigger": "reject"}, 422, "A reason is required"),
+    ("triage", {"trigger": ""}, 422, "Choose a move"),
+])
+def test_a_refused_move_shows_the_reason_on_the_card_and_changes_nothing(client, auth, users, state, data,
+                                                                         status, reason):
+    initiative = factories.make_initiative(owner=users["requester"], state=state)
+    db.session.commit()
+    auth.login(users["pmo"])
+    response = client.post(f"/triage/{initiative.id}/move", data=data, headers=HTMX)
+    page = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert page.startswith(f'<li id="card-{initiative.id}"')
+    assert reason in page
+    assert response.headers["HX-Retarget"] == f"#card-{initiative.id}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert state_of(initiative) == state
+    assert audit_count() == 0
+
+
+def test_without_javascript_a_refusal_shows_the_whole_board_with_the_reason(client, auth, users):
+    initiative = factories.make_initiative(owner=users["requester"], state="submitted")
+    db.session.commit()
+    auth.login(users["pmo"])
+    response = client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "<html" in page and "Accept is not possible from Submitted" in page
+    assert column_of(page, initiative) == "request"
+
+
+@pytest.mark.parametrize("role", ["requester", "approver", "viewer"])
+def test_only_the_pmo_may_move_cards(client, auth, users, role):
+    initiative = factories.make_initiative(owner=users["requester"], state="triage")
+    db.session.commit()
+    auth.login(users[role])
+    assert client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept"}).status_code == 403
+    assert state_of(initiative) == "triage"
+
+
+def test_the_board_loads_in_a_fixed_number_of_queries(client, auth, users):
+    states = ("submitted", "triage", "info_requested", "scoring", "business_case", "delivery")
+
+    def statements_for_board(extra: int) -> int:
+        for n in range(extra):
+            initiative = factories.make_initiative(
+                owner=factories.make_user(), state=states[n % len(states)],
+                manager=factories.make_user(roles=("pmo",)), programme=factories.make_programme())
+            factories.make_score(initiative, users["pmo"])
+        db.session.commit()
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/triage").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    auth.login(users["pmo"])
+    assert statements_for_board(5) == statements_for_board(25)
