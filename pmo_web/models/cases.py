@@ -43,6 +43,8 @@ class BusinessCase(db.Model):
     commercial_case: Mapped[str] = mapped_column(Text, default="")
     financial_case: Mapped[str] = mapped_column(Text, default="")
     management_case: Mapped[str] = mapped_column(Text, default="")
+    # Years of recurring cost counted in the whole-life cost (the appraisal period).
+    appraisal_years: Mapped[int] = mapped_column(default=5, server_default="5")
 
     author = relationship("User")
     options: Mapped[list[CaseOption]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="CaseOption.id")
@@ -60,6 +62,18 @@ class BusinessCase(db.Model):
         if not self.benefits:
             missing.append("At least one planned benefit")
         return tuple(missing)
+
+    def checklist(self) -> tuple[tuple[str, bool], ...]:
+        """Every Gate 2 completeness criterion by name, with whether this version meets it."""
+        criteria = [label for _field, label in FIVE_CASES] + [
+            "At least one option", "Costs", "At least one planned benefit"]
+        gaps = set(self.gaps())
+        return tuple((label, label not in gaps) for label in criteria)
+
+    def whole_life_cost(self) -> Decimal:
+        """One-off costs plus recurring (annual) costs over the appraisal period, in GBP."""
+        years = self.appraisal_years if self.appraisal_years is not None else 5
+        return self.total_cost(nature="one_off") + self.total_cost(nature="recurring") * years
 
     def total_cost(self, category: str | None = None, nature: str | None = None) -> Decimal:
         return sum(
