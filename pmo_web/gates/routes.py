@@ -1,2 +1,171 @@
-"""Views of this area."""
-from . import bp  # noqa: F401
+"""Gate screens: the PMO requests a review, approvers decide it, queues show what waits."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from workflows.gate import DECISION_LABELS, GATES, GateOutcome
+from workflows.lifecycle import GuardRefused, IllegalTransition, NotPermitted, WorkflowError, transition_for
+
+from .. import access
+from ..errors import workflow_status
+from ..extensions import db
+from ..htmx import redirect_to, render
+from ..models import GateReview
+from ..models.base import utcnow
+from ..models.users import ROLE_LABELS
+from ..templating import uk_date
+from ..workflow import facts_for, gate_spec_for
+from . import bp, service
+from .criteria import entry_checklist
+from .forms import DecisionForm, GateRequestForm
+
+# Everything the review tables show, loaded up front: initiative, department and owner
+# come joined with the review; who requested it and the decisions so far in one query each.
+_TABLE_LOADS = (selectinload(GateReview.requested_by), selectinload(GateReview.decisions))
+
+
+@bp.app_template_filter("gate_name")
+def gate_name(code: str) -> str:
+    """G2 -> "Gate 2"."""
+    return f"Gate {code.removeprefix('G')}"
+
+
+@bp.app_template_filter("gate_title")
+def gate_title(code: str) -> str:
+    """G2 -> "Gate 2: Investment decision"."""
+    return f"{gate_name(code)}: {GATES[code].name}"
+
+
+@bp.route("/initiatives/<int:initiative_id>/gates/request", methods=["GET", "POST"])
+@access.roles_required("pmo", "admin")
+def request_review(initiative_id: int):
+    """Show the next gate's entry criteria and ask its approvers for a decision."""
+    initiative = access.initiative_or_404(initiative_id)
+    code = service.gate_code_for(initiative)
+    if code is None:
+        raise IllegalTransition([f"No gate follows {initiative.state_label}"])
+    form = GateRequestForm()
+    refusal, status = None, 200
+    if form.validate_on_submit():
+        try:
+            review = service.request_review(initiative, current_user, note=form.note.data)
+            db.session.commit()
+        except GuardRefused as refused:
+            db.session.rollback()
+            refusal, status = refused, 422
+        except IntegrityError:
+            # Two officers requested the same gate at once: the open-review index kept one.
+            db.session.rollback()
+            raise IllegalTransition([f"Gate {code} is already awaiting a decision"])
+        else:
+            flash(f"{gate_name(code)} review requested: the approvers have it in their queue.", "success")
+            return redirect_to(url_for(".review", review_id=review.id))
+    elif form.is_submitted():
+        status = 422
+    return render("gates/request.html", status=status, initiative=initiative, form=form, refusal=refusal,
+                  gate=gate_spec_for(initiative, code), open_review=service.open_review(initiative),
+                  role_labels=ROLE_LABELS,
+                  checklist=entry_checklist(code, facts_for(initiative)))
+
+
+@bp.get("/gates/<int:review_id>")
+@login_required
+def review(review_id: int):
+    """A gate review: what is asked, the decisions so far, and the decision form for an approver."""
+    gate_review = _review_or_404(review_id)
+    return _review_page(gate_review, DecisionForm())
+
+
+@bp.post("/gates/<int:review_id>/decision")
+@login_required
+def decide(review_id: int):
+    """Record the signed-in approver's decision; a decision that meets the quorum moves the initiative."""
+    gate_review = _review_or_404(review_id)
+    form = DecisionForm()
+    # Who may decide comes before what they typed: a PMO officer's post is refused, not corrected.
+    if reasons := service.decision_refusals(gate_review, current_user):
+        error_type = IllegalTransition if gate_review.state == "decided" else NotPermitted
+        return _review_page(gate_review, form, refusal=error_type(reasons))
+    if not form.validate_on_submit():
+        return _review_page(gate_review, form, status=422)
+    try:
+        outcome = service.record_decision(
+            gate_review, current_user, form.decision.data, comment=form.comment.data,
+            conditions=form.entered_conditions(), defer_until=form.defer_date())
+        db.session.commit()
+    except WorkflowError as error:
+        # e.g. the business case lost its costs since the request: the decision is not kept either.
+        db.session.rollback()
+        return _review_page(gate_review, form, refusal=error)
+    except IntegrityError:
+        # Two tabs or double-clicks racing past the check above; the unique key keeps one.
+        db.session.rollback()
+        return _review_page(gate_review, form, refusal=IllegalTransition(["You have already decided this gate"]))
+    flash(_outcome_message(gate_review, outcome, form.defer_date()), "success")
+    return redirect_to(url_for(".review", review_id=review_id))
+
+
+@bp.get("/gates/queue")
+@access.roles_required("approver")
+def queue():
+    """Awaiting my decision: the open reviews this approver may still decide, oldest first."""
+    reviews = db.session.scalars(GateReview.awaiting(current_user).options(*_TABLE_LOADS)).all()
+    return render("gates/queue.html", reviews=reviews, now=utcnow())
+
+
+@bp.get("/gates")
+@access.roles_required("pmo", "admin", "approver")
+def index():
+    """Every gate review awaiting a decision, oldest first."""
+    reviews = db.session.scalars(
+        select(GateReview).where(GateReview.state == "requested")
+        .order_by(GateReview.requested_at).options(*_TABLE_LOADS)).all()
+    return render("gates/index.html", reviews=reviews, now=utcnow())
+
+
+def _review_or_404(review_id: int) -> GateReview:
+    """A review whose initiative the user may see; 404 otherwise, like the initiative itself."""
+    gate_review = db.get_or_404(GateReview, review_id)
+    access.initiative_or_404(gate_review.initiative_id)
+    return gate_review
+
+
+def _review_page(gate_review: GateReview, form: DecisionForm, status: int = 200,
+                 refusal: WorkflowError | None = None):
+    """The review page, or its decision panel alone for htmx; a refusal sets the status."""
+    if refusal is not None:
+        status = workflow_status(refusal)
+    checklist = None
+    if gate_review.state == "requested":
+        # Checked now, not at request time: approvers see whether anything has slipped since.
+        checklist = entry_checklist(gate_review.gate, facts_for(gate_review.initiative))
+    gate = GATES[gate_review.gate]
+    return render("gates/review.html", "gates/_decision.html", status=status, review=gate_review,
+                  gate=gate, form=form, refusal=refusal, checklist=checklist, role_labels=ROLE_LABELS,
+                  decision_labels=DECISION_LABELS,
+                  rejection_closes=transition_for(gate.from_state, "reject_at_gate") is not None,
+                  may_decide=not service.decision_refusals(gate_review, current_user))
+
+
+def _outcome_message(gate_review: GateReview, outcome: GateOutcome, defer_until: date | None) -> str:
+    """What the approver's decision did, in one sentence for the flash banner."""
+    gate = gate_name(gate_review.gate)
+    initiative = gate_review.initiative
+    label = DECISION_LABELS[outcome.decision.decision]
+    if outcome.outcome == "pending":
+        return f"{label}: {outcome.approvals} of {outcome.quorum} approvals recorded"
+    if outcome.outcome == "approved":
+        return f"{gate} approved: the initiative moved to {initiative.state_label}"
+    if outcome.outcome == "rejected":
+        if initiative.state == "rejected":
+            return f"{gate} rejected: the initiative is closed as rejected"
+        return f"{gate} rejected: the initiative stays in {initiative.state_label} to be reworked"
+    if outcome.outcome == "deferred":
+        return f"{gate} deferred: to be looked at again on {uk_date(defer_until)}"
+    return f"{gate} returned for rework: the PMO can request the gate again when it is ready"

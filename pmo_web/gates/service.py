@@ -73,9 +73,6 @@ def record_decision(review: GateReview, user, decision: str, *, comment: str = "
     may not decide, has decided before, or the decision lacks its comment or conditions.
     """
     initiative = review.initiative
-    # The quorum and role fixed when the review was requested stand, even if settings change.
-    spec = gate_spec(review.gate, approver_role=review.approver_role, quorum=review.quorum)
-    prior = [Decision(d.approver_id, d.decision) for d in review.decisions]
     actor = actor_for(user)
 
     def on_event(event) -> None:
@@ -85,13 +82,14 @@ def record_decision(review: GateReview, user, decision: str, *, comment: str = "
             actor_id=event.actor_id, reason=event.reason or "", detail=dict(event.detail or {}),
         ))
 
-    workflow = GateWorkflow(review, spec, initiative.owner_id, prior, on_event=on_event)
+    workflow = _workflow(review, on_event)
+    spec = workflow.spec
     result = workflow.decide(actor, decision, comment=comment, conditions=conditions,
                              defer_until=defer_until)
     row = GateDecision(review_id=review.id, approver_id=user.id, decision=decision,
                        comment=comment, defer_until=defer_until,
                        conditions=[GateCondition(text=c.text, owner=c.owner, due=c.due) for c in conditions])
-    db.session.add(row)
+    review.decisions.append(row)  # counted at once if the same review is decided again in this session
     if result.decided:
         review.decided_at = utcnow()
         lifecycle = lifecycle_for(initiative, gate_review_id=review.id)
@@ -99,6 +97,21 @@ def record_decision(review: GateReview, user, decision: str, *, comment: str = "
         if event is not None and event.to_state == "delivery":
             _open_benefits_register(initiative)
     return result
+
+
+def decision_refusals(review: GateReview, user) -> list[str]:
+    """Why `user` may not decide this review now (decided already, wrong role, their own
+    initiative, decided before); empty when they may, so the decision form is offered."""
+    # A plain approval needs no inputs, so what refuses it is exactly who may decide, and when.
+    return _workflow(review).refusals(actor_for(user), "approve")
+
+
+def _workflow(review: GateReview, on_event=None) -> GateWorkflow:
+    """The gate workflow for one review row, with the decisions already recorded on it."""
+    # The quorum and role fixed when the review was requested stand, even if settings change.
+    spec = gate_spec(review.gate, approver_role=review.approver_role, quorum=review.quorum)
+    prior = [Decision(d.approver_id, d.decision) for d in review.decisions]
+    return GateWorkflow(review, spec, review.initiative.owner_id, prior, on_event=on_event)
 
 
 def _open_benefits_register(initiative: Initiative) -> None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, Select, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflows.gate import APPROVING_DECISIONS
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -26,6 +28,11 @@ class GateReview(db.Model):
     """A request for a gate decision on one initiative: requested -> decided."""
 
     __tablename__ = "gate_reviews"
+    # At most one open review per initiative, even when two requests race.
+    __table_args__ = (
+        Index("uq_gate_reviews_one_open", "initiative_id", unique=True,
+              sqlite_where=text("state = 'requested'"), postgresql_where=text("state = 'requested'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
@@ -44,6 +51,11 @@ class GateReview(db.Model):
     decisions: Mapped[list[GateDecision]] = relationship(
         back_populates="review", lazy="selectin", order_by="GateDecision.id"
     )
+
+    @property
+    def approvals(self) -> int:
+        """Distinct approvers who have approved so far, with or without conditions."""
+        return len({d.approver_id for d in self.decisions if d.decision in APPROVING_DECISIONS})
 
     @classmethod
     def awaiting(cls, user) -> Select:

@@ -1,0 +1,67 @@
+"""Fixtures for the gates area: initiatives standing at each gate with its criteria met."""
+import email_validator
+import pytest
+
+from pmo_web.extensions import db
+from pmo_web.gates import service
+from tests import factories
+
+from .helpers import GATE_STATES
+
+
+@pytest.fixture(autouse=True)
+def reserved_test_domain_allowed(monkeypatch):
+    """The shared fixtures' users live at example.test, a domain email_validator refuses
+    unless told it runs under test, and the sign-in form validates addresses."""
+    monkeypatch.setattr(email_validator, "TEST_ENVIRONMENT", True)
+
+
+@pytest.fixture
+def at_gate(users):
+    """Make an initiative owned by the requester, standing at `gate` with its entry criteria met."""
+
+    def make(gate: str, **fields):
+        initiative = factories.make_initiative(owner=users["requester"], state=GATE_STATES[gate], **fields)
+        if gate == "G1":
+            factories.make_score(initiative, users["pmo"])
+        elif gate == "G2":
+            factories.make_business_case(initiative, users["pmo"])
+        elif gate == "G3":
+            factories.make_milestone(initiative, done=True)
+        else:
+            factories.make_benefit(initiative, actual="350 hours")
+            factories.make_lesson(initiative)
+            initiative.satisfaction_score = 4
+        db.session.commit()
+        return initiative
+
+    return make
+
+
+@pytest.fixture
+def requested(at_gate, users):
+    """Make an open review of `gate`, requested by the PMO, for a fresh initiative."""
+
+    def make(gate: str, **fields):
+        review = service.request_review(at_gate(gate, **fields), users["pmo"])
+        db.session.commit()
+        return review
+
+    return make
+
+
+@pytest.fixture
+def outsider(app):
+    """A requester of another department: may not learn the initiative exists."""
+    user = factories.make_user(roles=("requester",), email="outsider@example.test")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def second_approver(users):
+    """Another approver, for quorums of two."""
+    user = factories.make_user(roles=("approver",), email="approver2@example.test",
+                               department=users["approver"].department)
+    db.session.commit()
+    return user
