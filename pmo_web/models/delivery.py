@@ -7,8 +7,32 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflows.lifecycle import STAGES
+
 from ..extensions import db
 from .base import UTCDateTime, utcnow
+from .cases import BENEFIT_CATEGORIES
+
+BENEFIT_STATUSES = (
+    ("planned", "Planned"),
+    ("on_track", "On track"),
+    ("at_risk", "At risk"),
+    ("realised", "Realised"),
+    ("partially_realised", "Partly realised"),
+    ("not_realised", "Not realised"),
+)
+LESSON_TYPES = (("project", "Project"), ("corporate", "Corporate"), ("both", "Both"))
+LESSON_PRIORITIES = (("low", "Low"), ("medium", "Medium"), ("high", "High"))
+
+
+def describe_variance(days: int | None) -> str:
+    """A date variance in words: "3 days late", "on time", "1 day early"; "not forecast" if unknown."""
+    if days is None:
+        return "not forecast"
+    if days == 0:
+        return "on time"
+    count = abs(days)
+    return f"{count} day{'s' if count != 1 else ''} {'late' if days > 0 else 'early'}"
 
 
 class Milestone(db.Model):
@@ -35,6 +59,18 @@ class Milestone(db.Model):
         """Days late (+) or early (-) against the baseline: actual if met, else forecast."""
         compared = self.actual_date or self.forecast_date
         return (compared - self.baseline_date).days if compared else None
+
+    @property
+    def variance_text(self) -> str:
+        return describe_variance(self.variance_days)
+
+    @property
+    def status(self) -> str:
+        """complete (met), overdue (open and its forecast, else baseline, date has passed) or open."""
+        if self.actual_date is not None:
+            return "complete"
+        due = self.forecast_date or self.baseline_date
+        return "overdue" if due < date.today() else "open"
 
 
 class Benefit(db.Model):
@@ -65,6 +101,14 @@ class Benefit(db.Model):
         """Gate 4 needs an actual or a reason for every planned benefit."""
         return bool(self.actual_value.strip() or self.no_actual_reason.strip())
 
+    @property
+    def status_label(self) -> str:
+        return dict(BENEFIT_STATUSES).get(self.status, self.status)
+
+    @property
+    def category_label(self) -> str:
+        return dict(BENEFIT_CATEGORIES).get(self.category, self.category)
+
 
 class Lesson(db.Model):
     """A lesson learned (DOMAIN.md 5); initiative, owner, dependencies and date are required."""
@@ -90,3 +134,24 @@ class Lesson(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
     logged_by = relationship("User")
+
+    @property
+    def type_label(self) -> str:
+        return dict(LESSON_TYPES).get(self.lesson_type, self.lesson_type)
+
+    @property
+    def priority_label(self) -> str:
+        return dict(LESSON_PRIORITIES).get(self.priority, self.priority)
+
+    @property
+    def stage_label(self) -> str:
+        return dict(STAGES).get(self.stage, "Not specific to a stage")
+
+
+def realised_financial_benefit(benefits) -> Decimal | None:
+    """Total realised GBP across `benefits`, dis-benefits counting against; None when none is known."""
+    known = [b for b in benefits if b.realised_value is not None]
+    if not known:
+        return None
+    return sum((-b.realised_value if b.category == "dis_benefit" else b.realised_value for b in known),
+               Decimal(0))

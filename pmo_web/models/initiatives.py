@@ -11,6 +11,7 @@ from workflows.lifecycle import STAGE_OF, STATE_LABELS, TERMINAL_STATES
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
+from .delivery import describe_variance
 
 COST_BANDS = (
     ("under_10k", "Under £10,000"),
@@ -27,6 +28,23 @@ CONFIDENCE = (
     ("amber", "Amber"),
     ("amber_red", "Amber/Red"),
     ("red", "Red"),
+)
+# One line per level, shown beside the control (after the IPA's delivery confidence assessment).
+CONFIDENCE_MEANINGS = {
+    "green": "Successful delivery on time, budget and quality appears highly likely.",
+    "amber_green": "Successful delivery appears probable; risks need constant attention.",
+    "amber": "Successful delivery appears feasible, but significant issues need management attention.",
+    "amber_red": "Successful delivery is in doubt; major risks or issues need urgent action.",
+    "red": "Successful delivery appears unachievable without re-planning or a change of scope.",
+}
+# Levels at which the PMO must say why (DOMAIN.md 7: confidence comes with a justification).
+CONFIDENCE_NEEDING_JUSTIFICATION = ("amber_red", "red")
+SATISFACTION_SCALE = (
+    (1, "Very dissatisfied"),
+    (2, "Dissatisfied"),
+    (3, "Neither satisfied nor dissatisfied"),
+    (4, "Satisfied"),
+    (5, "Very satisfied"),
 )
 # The request fields that must be filled before a draft can be submitted.
 REQUIRED_FOR_SUBMIT = (
@@ -132,6 +150,34 @@ class Initiative(db.Model):
             return None
         spent = max(v for v in (self.budget_forecast, self.budget_actual, Decimal(0)) if v is not None)
         return spent - self.budget_approved if spent > self.budget_approved else Decimal(0)
+
+    @property
+    def end_variance_days(self) -> int | None:
+        """Days the forecast end is after (+) or before (-) the planned end; None if either is unknown."""
+        if self.planned_end is None or self.forecast_end is None:
+            return None
+        return (self.forecast_end - self.planned_end).days
+
+    @property
+    def end_variance_text(self) -> str:
+        return describe_variance(self.end_variance_days)
+
+    @property
+    def satisfaction_label(self) -> str:
+        return dict(SATISFACTION_SCALE).get(self.satisfaction_score, "Not recorded")
+
+    @property
+    def whole_life_cost(self) -> Decimal | None:
+        """DOMAIN.md 6: what the initiative cost, the actual once known, else the forecast."""
+        return self.budget_actual if self.budget_actual is not None else self.budget_forecast
+
+    def return_on_investment(self, realised_benefit: Decimal | None) -> Decimal | None:
+        """(realised financial benefit - whole-life cost) / whole-life cost, or None when
+        either is unknown (DOMAIN.md 6 shows ROI only where both are known)."""
+        cost = self.whole_life_cost
+        if realised_benefit is None or not cost:
+            return None
+        return (realised_benefit - cost) / cost
 
     def missing_for_submit(self) -> tuple[str, ...]:
         """Labels of the request fields still empty; submit is refused while any are."""

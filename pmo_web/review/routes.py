@@ -1,2 +1,193 @@
-"""Views of this area."""
-from . import bp  # noqa: F401
+"""Benefits review and closure: the benefits register's actuals, ROI, lessons and satisfaction.
+
+Everyone who may see an initiative may read its review; the PMO and admins record actuals,
+lessons and satisfaction. Closure itself is a gate (G4): this page shows how ready the
+initiative is, criterion by criterion, and links to the gate request when it is.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workflows.lifecycle import STATE_LABELS, IllegalTransition
+
+from .. import access
+from ..extensions import db
+from ..gates.criteria import entry_checklist
+from ..gates.service import open_review
+from ..htmx import is_partial, render
+from ..models import Benefit, Initiative, Lesson
+from ..models.delivery import realised_financial_benefit
+from ..workflow import lifecycle_for
+from . import bp
+from ..delivery.forms import money_params
+from .forms import BenefitActualsForm, LessonForm, NewBenefitForm, SatisfactionForm
+
+# The states with a benefits review to show, and those in which each record may change.
+REVIEW_STATES = ("benefits_review", "closed")
+BENEFIT_STATES = ("benefits_review",)
+LESSON_STATES = ("delivery", "on_hold", "benefits_review")
+SATISFACTION_STATES = ("benefits_review",)
+
+
+def can_edit_benefits(initiative: Initiative) -> bool:
+    """True when the signed-in user may record benefits on this initiative now."""
+    return access.can_manage(current_user) and initiative.state in BENEFIT_STATES
+
+
+def check_may_change(initiative: Initiative, states: tuple[str, ...], what: str) -> None:
+    """403 for anyone but the PMO and admins; 409 (as the workflow's refusal, so htmx gets
+    the reason as a fragment) when the initiative is not in one of `states`."""
+    if not access.can_manage(current_user):
+        abort(403)
+    if initiative.state not in states:
+        allowed = " or ".join(STATE_LABELS[state] for state in states)
+        raise IllegalTransition([f"{what} can be recorded only in {allowed}; "
+                                 f"this initiative is in {initiative.state_label}"])
+
+
+def benefit_or_404(initiative: Initiative, benefit_id: int) -> Benefit:
+    """One benefit of this initiative; 404 for a benefit of any other."""
+    benefit = db.session.get(Benefit, benefit_id)
+    if benefit is None or benefit.initiative_id != initiative.id:
+        abort(404)
+    return benefit
+
+
+def closure_context(initiative: Initiative, benefits: list[Benefit]) -> dict:
+    """Gate 4 readiness by criterion, and the register's totals and ROI (DOMAIN.md 6)."""
+    lifecycle = lifecycle_for(initiative)
+    realised = realised_financial_benefit(benefits)
+    planned = [b.planned_value for b in benefits if b.planned_value is not None]
+    return {
+        "checklist": entry_checklist("G4", lifecycle.facts),
+        "closure_failures": lifecycle.gate_entry_failures("G4"),
+        "open_gate_review": open_review(initiative),
+        "planned_total": sum(planned, Decimal(0)) if planned else None,
+        "realised_total": realised,
+        "roi": initiative.return_on_investment(realised),
+    }
+
+
+def page_context(initiative: Initiative) -> dict:
+    """What the whole review page needs, in a fixed number of queries."""
+    benefits = db.session.scalars(
+        select(Benefit).where(Benefit.initiative_id == initiative.id).order_by(Benefit.id)).all()
+    lessons = db.session.scalars(
+        select(Lesson).where(Lesson.initiative_id == initiative.id)
+        .options(selectinload(Lesson.logged_by)).order_by(Lesson.date_added.desc(), Lesson.id.desc())).all()
+    return {"benefits": benefits, "lessons": lessons, **closure_context(initiative, benefits)}
+
+
+def respond(initiative: Initiative, fragment: str, status: int = 200, **context):
+    """The fragment for htmx; otherwise the whole review page built around the same context."""
+    context.update(initiative=initiative, can_edit=can_edit_benefits(initiative), money_params=money_params)
+    if not is_partial():
+        context = {**page_context(initiative), **context}
+    return render("review/benefits.html", fragment, status, **context)
+
+
+def benefit_saved(initiative: Initiative, benefit: Benefit, message: str):
+    """After a save: for htmx the row plus the refreshed closure readiness (out of band),
+    since an actual or a reason can complete a criterion; otherwise back to the page."""
+    if not is_partial():
+        flash(message, "success")
+        return redirect(url_for(".benefits", initiative_id=initiative.id, _anchor=f"benefit-{benefit.id}"), 303)
+    benefits = db.session.scalars(select(Benefit).where(Benefit.initiative_id == initiative.id)).all()
+    return respond(initiative, "review/_benefit_saved.html", benefit=benefit,
+                   **closure_context(initiative, benefits))
+
+
+@bp.get("/initiatives/<int:initiative_id>/benefits-review")
+@login_required
+def benefits(initiative_id: int):
+    """The benefits review: planned against realised, ROI, lessons, satisfaction and closure readiness."""
+    initiative = access.initiative_or_404(initiative_id)
+    if initiative.state not in REVIEW_STATES:
+        return render("review/unavailable.html", initiative=initiative)
+    return render("review/benefits.html", initiative=initiative, can_edit=can_edit_benefits(initiative),
+                  **page_context(initiative))
+
+
+@bp.get("/initiatives/<int:initiative_id>/benefits/<int:benefit_id>")
+@login_required
+def benefit_row(initiative_id: int, benefit_id: int):
+    """One benefit as a table row (cancelling an inline edit); the review page without htmx."""
+    initiative = access.initiative_or_404(initiative_id)
+    benefit = benefit_or_404(initiative, benefit_id)
+    return respond(initiative, "review/_benefit_row.html", benefit=benefit)
+
+
+@bp.route("/initiatives/<int:initiative_id>/benefits/<int:benefit_id>/edit", methods=["GET", "POST"])
+@login_required
+def benefit_edit(initiative_id: int, benefit_id: int):
+    """Record a benefit's actuals in place: its row becomes a form; saving returns the row."""
+    initiative = access.initiative_or_404(initiative_id)
+    benefit = benefit_or_404(initiative, benefit_id)
+    check_may_change(initiative, BENEFIT_STATES, "Benefit actuals")
+    form = BenefitActualsForm(obj=benefit, prefix=f"benefit-{benefit.id}")
+    if form.validate_on_submit():
+        form.apply_to(benefit)
+        db.session.commit()
+        return benefit_saved(initiative, benefit, f"Benefit ‘{benefit.name}’ saved")
+    status = 422 if form.is_submitted() else 200
+    return respond(initiative, "review/_benefit_form.html", status, benefit=benefit, benefit_form=form,
+                   editing=benefit.id)
+
+
+@bp.route("/initiatives/<int:initiative_id>/benefits/new", methods=["GET", "POST"])
+@login_required
+def benefit_new(initiative_id: int):
+    """Add a benefit found at review: a blank form row at the top of the register."""
+    initiative = access.initiative_or_404(initiative_id)
+    check_may_change(initiative, BENEFIT_STATES, "Benefits")
+    form = NewBenefitForm(prefix="benefit-new")
+    if form.validate_on_submit():
+        benefit = Benefit(initiative_id=initiative.id)
+        form.apply_to(benefit)
+        db.session.add(benefit)
+        db.session.commit()
+        return benefit_saved(initiative, benefit, f"Benefit ‘{benefit.name}’ added")
+    status = 422 if form.is_submitted() else 200
+    return respond(initiative, "review/_benefit_form.html", status, benefit=None, benefit_form=form,
+                   editing="new")
+
+
+@bp.route("/initiatives/<int:initiative_id>/lessons/new", methods=["GET", "POST"])
+@login_required
+def lesson_new(initiative_id: int):
+    """Add a lesson to the initiative's lessons log."""
+    initiative = access.initiative_or_404(initiative_id)
+    check_may_change(initiative, LESSON_STATES, "Lessons")
+    form = LessonForm()
+    if form.validate_on_submit():
+        lesson = Lesson(initiative_id=initiative.id, logged_by_id=current_user.id)
+        form.apply_to(lesson)
+        db.session.add(lesson)
+        db.session.commit()
+        flash("Lesson added", "success")
+        if initiative.state in REVIEW_STATES:
+            return redirect(url_for(".benefits", initiative_id=initiative.id, _anchor="lessons"), 303)
+        return redirect(url_for("delivery.edit", initiative_id=initiative.id, _anchor="lessons"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render("review/lesson_new.html", status=status, initiative=initiative, form=form)
+
+
+@bp.route("/initiatives/<int:initiative_id>/satisfaction", methods=["GET", "POST"])
+@login_required
+def satisfaction(initiative_id: int):
+    """Record the stakeholders' satisfaction with what was delivered (1 to 5, with a comment)."""
+    initiative = access.initiative_or_404(initiative_id)
+    check_may_change(initiative, SATISFACTION_STATES, "Stakeholder satisfaction")
+    form = SatisfactionForm(obj=initiative)
+    if form.validate_on_submit():
+        form.apply_to(initiative)
+        db.session.commit()
+        flash("Stakeholder satisfaction saved", "success")
+        return redirect(url_for(".benefits", initiative_id=initiative.id, _anchor="satisfaction"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render("review/satisfaction.html", status=status, initiative=initiative, form=form)
