@@ -109,3 +109,14 @@ def gate_spec_for(initiative: Initiative, code: str) -> GateSpec:
 
 def _jsonable(value) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, dict))
+
+
+def available_triggers(initiative: Initiative, user) -> list[str]:
+    """The lifecycle buttons `user` may press on this initiative now (never gate triggers).
+
+    Whether a button is drawn depends only on the state, the user's roles and ownership:
+    guards are checked when it is pressed, so the refusal can say why. That needs no
+    guard facts, hence no queries, so boards may ask this for every card.
+    """
+    facts = LifecycleFacts(initiative_id=initiative.id, owner_id=initiative.owner_id)
+    return Lifecycle(initiative, facts).available_triggers(actor_for(user))

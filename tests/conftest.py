@@ -9,9 +9,16 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 from pmo_web import create_app
 from pmo_web.extensions import db
 from tests import factories
+
+# CI replays the same examples every run, so a red run is reproducible; locally the
+# examples vary and the failures Hypothesis finds are kept in .hypothesis/.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture
@@ -30,6 +37,18 @@ def app():
         yield app
         db.session.remove()
         db.drop_all()
+        # Each test builds its own engine; close its pooled connections rather than leave
+        # them to the garbage collector (psycopg warns, and warnings are errors here).
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def reserved_test_domain_allowed(monkeypatch):
+    """The users live at example.test, a reserved domain email_validator refuses unless told
+    it runs under test, and the sign-in form validates addresses."""
+    import email_validator
+
+    monkeypatch.setattr(email_validator, "TEST_ENVIRONMENT", True)
 
 
 @pytest.fixture
@@ -72,3 +91,13 @@ def users(app, department):
             for role in ("requester", "pmo", "approver", "viewer", "admin")}
     db.session.commit()
     return made
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Leave out the browser tests on a machine without Chromium, unless CI requires them."""
+    if collection_path.name == "browser" and collection_path.is_dir():
+        from tests.browser.conftest import chromium_available
+
+        if not chromium_available() and not os.environ.get("PMO_REQUIRE_BROWSER"):
+            return True
+    return None

@@ -257,6 +257,6 @@ class InitiativeJourney(RuleBasedStateMachine):
 
 
 InitiativeJourney.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=30, deadline=None, database=None, derandomize=False
+    max_examples=100, stateful_step_count=30, deadline=None
 )
 TestInitiativeJourney = InitiativeJourney.TestCase

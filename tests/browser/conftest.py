@@ -1,0 +1,84 @@
+"""Real-browser tests: the app served on loopback, driven by Playwright in Debian's Chromium.
+
+Collected only when Chromium is installed (`apt-get install -y chromium`); CI installs it
+and sets PMO_REQUIRE_BROWSER=1 so that a missing browser fails the run instead.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from pmo_web import create_app
+from pmo_web.extensions import db
+from tests import factories
+
+CHROMIUM = os.environ.get("PMO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory):
+    """The app on a SQLite file, with one user per role, served on 127.0.0.1."""
+    path = tmp_path_factory.mktemp("browser") / "browser.sqlite"
+    app = create_app({"SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        department = factories.make_department("Contact Management")
+        for name in ("Enhancing service and standards", "Leveraging technology"):
+            factories.make_priority(name)
+        factories.make_programme("Digital Policing Programme")
+        for role in ("requester", "pmo", "approver", "viewer", "admin"):
+            factories.make_user(roles=(role,), email=f"{role}@example.test", department=department,
+                                name=f"{role.title()} User")
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_as(browser, live_app):
+    """page_as(role) -> a Playwright page signed in as that demo role (own browser context)."""
+    contexts = []
+
+    def open_as(role: str):
+        context = browser.new_context(base_url=live_app.config["LIVE_URL"])
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email address").fill(f"{role}@example.test")
+        page.get_by_label("Password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def chromium_available() -> bool:
+    return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
