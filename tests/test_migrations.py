@@ -25,6 +25,8 @@ def migrated_app(tmp_path):
         _empty(db)
         yield app
         _empty(db)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _empty(database) -> None:
