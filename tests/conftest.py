@@ -30,6 +30,8 @@ def app():
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # Real scrypt costs ~0.1 s a hash: far too slow for thousands of test logins.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
         db.drop_all()

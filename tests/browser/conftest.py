@@ -27,7 +27,8 @@ CHROMIUM_ARGS = [
 def live_app(tmp_path_factory):
     """The app on a SQLite file, with one user per role, served on 127.0.0.1."""
     path = tmp_path_factory.mktemp("browser") / "browser.sqlite"
-    app = create_app({"SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app = create_app({"SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         db.create_all()
         department = factories.make_department("Contact Management")
@@ -70,7 +71,7 @@ def page_as(browser, live_app):
         page = context.new_page()
         page.goto("/login")
         page.get_by_label("Email address").fill(f"{role}@example.test")
-        page.get_by_label("Password").fill(factories.PASSWORD)
+        page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
         return page

@@ -67,7 +67,7 @@ def test_gate_triggers_never_appear_as_buttons(client, auth, users):
     assert f'href="/initiatives/{scoring.id}/gates/request"' in page
 
 
-def test_stage_screens_are_offered_only_to_those_who_manage(client, auth, users):
+def test_stage_screens_work_for_the_pmo_and_read_for_everyone_who_can_see(client, auth, users):
     delivering = factories.make_initiative(owner=users["requester"], state="delivery")
     db.session.commit()
     auth.login(users["pmo"])
@@ -78,7 +78,10 @@ def test_stage_screens_are_offered_only_to_those_who_manage(client, auth, users)
     auth.logout()
     auth.login(users["viewer"])
     page = client.get(f"/initiatives/{delivering.id}").get_data(as_text=True)
-    assert f"/initiatives/{delivering.id}/delivery" not in page
+    for path in ("business-case", "delivery"):
+        assert f'href="/initiatives/{delivering.id}/{path}"' in page
+    # Requesting a gate is PMO work: readers get no link to it.
+    assert f"/initiatives/{delivering.id}/gates/request" not in page
 
 
 def test_benefits_review_links_to_its_screen(client, auth, users):
