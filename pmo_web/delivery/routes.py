@@ -15,11 +15,12 @@ from workflows.lifecycle import IllegalTransition
 
 from .. import access
 from ..extensions import db
+from ..fields import money_params
 from ..htmx import is_partial, render
 from ..models import Initiative, Lesson, Milestone
 from ..models.initiatives import CONFIDENCE_MEANINGS
 from . import bp
-from .forms import DeliveryForm, MilestoneForm, money_params
+from .forms import DeliveryForm, MilestoneForm
 
 # The states in which an initiative has a delivery record, and those in which it may change.
 DELIVERY_STATES = ("delivery", "on_hold", "benefits_review", "closed")

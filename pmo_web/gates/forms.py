@@ -9,28 +9,27 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import (DateField, FieldList, Form, FormField, RadioField, SelectChoice, StringField, SubmitField,
-                     TextAreaField)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
 from workflows.gate import DECISION_LABELS, DECISIONS, Condition
 
-
-class GovDateField(DateField):
-    """A date typed into GOV.UK's day, month and year boxes, which share one name."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist):
-        # The widget redraws exactly three boxes from raw_data; a post that left them out
-        # (not one a browser sends) is treated as three empty boxes, not a crash.
-        if len(valuelist) != 3:
-            self.raw_data = valuelist = ["", "", ""]
-        super().process_formdata(valuelist)
+from ..fields import GovDateField
 
 
 def _stripped(value: str | None) -> str:

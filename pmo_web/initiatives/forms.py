@@ -10,13 +10,8 @@ from wtforms.validators import DataRequired, Optional
 from workflows.lifecycle import STAGE_OF, STAGES, TRIGGER_INPUTS, TRIGGER_LABELS
 
 from ..extensions import db
+from ..fields import optional_id
 from ..models import Department, Initiative, Programme
-
-
-def optional_id(value):
-    """Select values arrive as strings; the empty choice means 'none chosen'."""
-    return int(value) if value not in (None, "", "None") else None
-
 
 # The words on the form for each trigger's input: (label, hint). The requester reads
 # reasons, questions and answers on the initiative page, so the hints say so.

@@ -4,14 +4,19 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (GovRadioInput, GovSelect, GovSubmitInput, GovTextArea,
-                                                GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from workflows.lifecycle import STAGES
 
-from ..delivery.forms import DateRequired, GovDateField, MoneyField, NotInFuture, select_choices
+from ..fields import DateRequired, GovDateField, MoneyField, NotInFuture, select_choices
 from ..models.cases import BENEFIT_CATEGORIES
 from ..models.delivery import BENEFIT_STATUSES, LESSON_PRIORITIES, LESSON_TYPES
 from ..models.initiatives import SATISFACTION_SCALE

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,6 +17,7 @@ from workflows.lifecycle import STATE_LABELS, IllegalTransition
 
 from .. import access
 from ..extensions import db
+from ..fields import money_params
 from ..gates.criteria import entry_checklist
 from ..gates.service import open_review
 from ..htmx import is_partial, render
@@ -24,7 +25,6 @@ from ..models import Benefit, Initiative, Lesson
 from ..models.delivery import realised_financial_benefit
 from ..workflow import lifecycle_for
 from . import bp
-from ..delivery.forms import money_params
 from .forms import BenefitActualsForm, LessonForm, NewBenefitForm, SatisfactionForm
 
 # The states with a benefits review to show, and those in which each record may change.

@@ -10,7 +10,8 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 from workflows.lifecycle import TRIGGER_INPUTS, TRIGGER_LABELS
 
 from ..extensions import db
-from ..initiatives.forms import InitiativeFilters, optional_id
+from ..fields import optional_id
+from ..initiatives.forms import InitiativeFilters
 from ..models import Initiative, User
 
 
