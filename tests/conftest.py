@@ -46,8 +46,8 @@ def app():
 
 @pytest.fixture(autouse=True)
 def reserved_test_domain_allowed(monkeypatch):
-    """The users live at example.test, a reserved domain email_validator refuses unless told
-    it runs under test, and the sign-in form validates addresses."""
+    """Test users live at example.test, a reserved domain that email_validator (used by
+    the admin's user form) refuses unless told it runs under test."""
     import email_validator
 
     monkeypatch.setattr(email_validator, "TEST_ENVIRONMENT", True)
@@ -103,3 +103,11 @@ def pytest_ignore_collect(collection_path, config):
         if not chromium_available() and not os.environ.get("PMO_REQUIRE_BROWSER"):
             return True
     return None
+
+
+@pytest.fixture
+def outsider(app):
+    """A requester of another department: may not even learn an initiative exists."""
+    user = factories.make_user(roles=("requester",), email="outsider@example.test")
+    db.session.commit()
+    return user

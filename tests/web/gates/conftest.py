@@ -1,5 +1,4 @@
 """Fixtures for the gates area: initiatives standing at each gate with its criteria met."""
-import email_validator
 import pytest
 
 from pmo_web.extensions import db
@@ -7,13 +6,6 @@ from pmo_web.gates import service
 from tests import factories
 
 from .helpers import GATE_STATES
-
-
-@pytest.fixture(autouse=True)
-def reserved_test_domain_allowed(monkeypatch):
-    """The shared fixtures' users live at example.test, a domain email_validator refuses
-    unless told it runs under test, and the sign-in form validates addresses."""
-    monkeypatch.setattr(email_validator, "TEST_ENVIRONMENT", True)
 
 
 @pytest.fixture
@@ -48,14 +40,6 @@ def requested(at_gate, users):
         return review
 
     return make
-
-
-@pytest.fixture
-def outsider(app):
-    """A requester of another department: may not learn the initiative exists."""
-    user = factories.make_user(roles=("requester",), email="outsider@example.test")
-    db.session.commit()
-    return user
 
 
 @pytest.fixture
