@@ -74,6 +74,14 @@ def can_read_portfolio(user) -> bool:
     return user.has_role("viewer", "requester") and user.rank_level >= minimum
 
 
+def decides_gates(user) -> bool:
+    """True for holders of a role that decides some gate (approver, or one an admin set)."""
+    from .models import GateSetting
+
+    roles = {"approver"} | set(db.session.scalars(select(GateSetting.approver_role)))
+    return user.has_role(*roles)
+
+
 def visible_initiatives(user):
     """A select() of the initiatives `user` may read, for views to refine."""
     return select(Initiative).where(visible_clause(user))

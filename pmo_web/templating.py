@@ -21,12 +21,14 @@ def register(app) -> None:
 
     @app.context_processor
     def base_context():
-        awaiting = 0
-        if current_user.is_authenticated and current_user.has_role("approver"):
+        awaiting, decides = 0, False
+        if current_user.is_authenticated and access.decides_gates(current_user):
+            decides = True
             awaiting = db.session.scalar(
                 select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
         return {
             "awaiting_decision_count": awaiting,
+            "decides_gates": decides,
             "organisation_name": current_app.config["ORGANISATION_NAME"],
             "security_marking": current_app.config["SECURITY_MARKING"],
             "can_manage": access.can_manage(current_user) if current_user.is_authenticated else False,

@@ -1,2 +1,268 @@
-"""Views of this area."""
-from . import bp  # noqa: F401
+"""Admin screens: users and roles, departments, programmes, priorities, weights, gates.
+
+Every view is for administrators only (DOMAIN.md 2). Invalid submissions re-render with
+their errors and status 422 and write nothing; a successful one commits once, flashes
+and redirects (303) so a refresh cannot post twice.
+"""
+from __future__ import annotations
+
+from flask import current_app, flash, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from workflows.gate import GATES
+
+from ..access import roles_required
+from ..extensions import db
+from ..htmx import redirect_to, render
+from ..models import (Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User,
+                      UserRole)
+from ..models.users import RANK_LABELS, ROLE_LABELS, ROLES
+from . import bp
+from .forms import (ROLE_HINTS, WEIGHT_FACTORS, DepartmentEditForm, DepartmentForm, EditUserForm, GatesForm,
+                    NewUserForm, PriorityEditForm, PriorityForm, ProgrammeEditForm, ProgrammeForm,
+                    UserFilterForm, WeightsForm)
+
+admin_only = roles_required("admin")
+
+
+def _count(model, *where):
+    """A scalar subquery counting rows of `model`, to put several counts in one SELECT."""
+    return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+
+def _user_form_page(form, user: User | None):
+    """The new/edit user page, re-rendered with 422 when a submission was refused."""
+    return render("admin/user_form.html", form=form, user=user,
+                  role_hints=[{"hint": {"text": ROLE_HINTS[role]}} for role in ROLES],
+                  password_min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                  status=422 if form.is_submitted() else 200)
+
+
+def _departments_offered(current_id: int | None = None) -> list[Department]:
+    """Departments in use, plus the one a user already belongs to even if it is retired."""
+    return list(db.session.scalars(
+        select(Department).where(or_(Department.active, Department.id == current_id)).order_by(Department.name)))
+
+
+@bp.get("/admin")
+@admin_only
+def index():
+    """The admin home: one link per screen, with what is there today."""
+    counts = db.session.execute(select(
+        _count(User, User.active).label("active_users"),
+        _count(User).label("users"),
+        _count(Department, Department.active).label("departments"),
+        _count(Programme).label("programmes"),
+        _count(StrategicPriority, StrategicPriority.active).label("priorities"),
+    )).one()
+    return render("admin/index.html", counts=counts, weights=Setting.get("scoring_weights"),
+                  min_rank=RANK_LABELS.get(Setting.get("dashboard_min_rank"), ""), gate_total=len(GATES))
+
+
+# ------------------------------------------------------------------------------ users
+
+
+@bp.get("/admin/users")
+@admin_only
+def users():
+    """Everyone with an account, filtered by role and department; htmx swaps just the table."""
+    departments = list(db.session.scalars(select(Department).order_by(Department.name)))
+    filters = UserFilterForm(formdata=request.args, departments=departments)
+    query = select(User).order_by(User.name)
+    role = filters.role.data if filters.role.data in ROLES else None
+    if role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    if filters.department.data:
+        query = query.where(User.department_id == filters.department.data)
+    return render("admin/users.html", "admin/_users_table.html", filters=filters,
+                  users=db.session.scalars(query).all(), filtered=bool(role or filters.department.data),
+                  role_order=ROLES, role_labels=ROLE_LABELS)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_only
+def user_new():
+    """Create an account with its roles and a first password."""
+    form = NewUserForm(departments=_departments_offered())
+    if form.validate_on_submit():
+        user = User()
+        form.apply_to(user)
+        db.session.add(user)
+        db.session.commit()
+        flash(f"Account created for {user.name} ({user.email}).", "success")
+        return redirect_to(url_for("admin.users"))
+    return _user_form_page(form, None)
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id: int):
+    """Change a user's details, roles, active flag or password."""
+    user = db.get_or_404(User, user_id)
+    form = EditUserForm(obj=user, user=user, acting_user=current_user,
+                        departments=_departments_offered(user.department_id))
+    if form.validate_on_submit():
+        form.apply_to(user)
+        db.session.commit()
+        flash(f"Changes to {user.name} saved.", "success")
+        return redirect_to(url_for("admin.users"))
+    return _user_form_page(form, user)
+
+
+# ------------------------------------------------------------------------ departments
+
+
+def _departments_with_counts():
+    users_in = _count(User, User.department_id == Department.id)
+    initiatives_in = _count(Initiative, Initiative.department_id == Department.id)
+    return db.session.execute(
+        select(Department, users_in.label("user_count"), initiatives_in.label("initiative_count"))
+        .order_by(Department.name)).all()
+
+
+@bp.route("/admin/departments", methods=["GET", "POST"])
+@admin_only
+def departments():
+    """The departments that send requests, and a form to add one."""
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        department = Department()
+        form.apply_to(department)
+        db.session.add(department)
+        db.session.commit()
+        flash(f"Department “{department.name}” added.", "success")
+        return redirect_to(url_for("admin.departments"))
+    return render("admin/departments.html", form=form, rows=_departments_with_counts(),
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/admin/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@admin_only
+def department_edit(department_id: int):
+    """Rename a department or take it out of use."""
+    department = db.get_or_404(Department, department_id)
+    form = DepartmentEditForm(obj=department, department=department)
+    if form.validate_on_submit():
+        form.apply_to(department)
+        db.session.commit()
+        flash(f"Department “{department.name}” saved.", "success")
+        return redirect_to(url_for("admin.departments"))
+    return render("admin/department_form.html", form=form, department=department,
+                  status=422 if form.is_submitted() else 200)
+
+
+# ------------------------------------------------------------------------- programmes
+
+
+@bp.route("/admin/programmes", methods=["GET", "POST"])
+@admin_only
+def programmes():
+    """Programmes that group initiatives, and a form to add one."""
+    form = ProgrammeForm()
+    if form.validate_on_submit():
+        programme = Programme()
+        form.apply_to(programme)
+        db.session.add(programme)
+        db.session.commit()
+        flash(f"Programme “{programme.name}” added.", "success")
+        return redirect_to(url_for("admin.programmes"))
+    initiatives_in = _count(Initiative, Initiative.programme_id == Programme.id)
+    rows = db.session.execute(
+        select(Programme, initiatives_in.label("initiative_count")).order_by(Programme.name)).all()
+    return render("admin/programmes.html", form=form, rows=rows, programme=None,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/admin/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
+@admin_only
+def programme_edit(programme_id: int):
+    """Change a programme's name, description or years."""
+    programme = db.get_or_404(Programme, programme_id)
+    form = ProgrammeEditForm(obj=programme, programme=programme)
+    if form.validate_on_submit():
+        form.apply_to(programme)
+        db.session.commit()
+        flash(f"Programme “{programme.name}” saved.", "success")
+        return redirect_to(url_for("admin.programmes"))
+    return render("admin/programme_form.html", form=form, programme=programme,
+                  status=422 if form.is_submitted() else 200)
+
+
+# ---------------------------------------------------------------- strategic priorities
+
+
+@bp.route("/admin/priorities", methods=["GET", "POST"])
+@admin_only
+def priorities():
+    """The strategic priorities in the order requesters and scorers see them; add one."""
+    next_position = (db.session.scalar(select(func.max(StrategicPriority.position))) or 0) + 1
+    form = PriorityForm(data={"position": next_position})
+    if form.validate_on_submit():
+        priority = StrategicPriority()
+        form.apply_to(priority)
+        db.session.add(priority)
+        db.session.commit()
+        flash(f"Strategic priority “{priority.name}” added.", "success")
+        return redirect_to(url_for("admin.priorities"))
+    requests_for = _count(Initiative, Initiative.strategic_priority_id == StrategicPriority.id)
+    rows = db.session.execute(
+        select(StrategicPriority, requests_for.label("initiative_count"))
+        .order_by(StrategicPriority.position, StrategicPriority.id)).all()
+    return render("admin/priorities.html", form=form, rows=rows, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/admin/priorities/<int:priority_id>/edit", methods=["GET", "POST"])
+@admin_only
+def priority_edit(priority_id: int):
+    """Rename, reorder or retire a strategic priority."""
+    priority = db.get_or_404(StrategicPriority, priority_id)
+    form = PriorityEditForm(obj=priority, priority=priority)
+    if form.validate_on_submit():
+        form.apply_to(priority)
+        db.session.commit()
+        flash(f"Strategic priority “{priority.name}” saved.", "success")
+        return redirect_to(url_for("admin.priorities"))
+    return render("admin/priority_form.html", form=form, priority=priority,
+                  status=422 if form.is_submitted() else 200)
+
+
+# ------------------------------------------------------------------ weights and gates
+
+
+@bp.route("/admin/weights", methods=["GET", "POST"])
+@admin_only
+def weights():
+    """The prioritisation weights and the lowest rank that may read the dashboard."""
+    form = WeightsForm(data={**Setting.get("scoring_weights"),
+                             "dashboard_min_rank": Setting.get("dashboard_min_rank")})
+    if form.validate_on_submit():
+        Setting.put("scoring_weights", form.weights)
+        Setting.put("dashboard_min_rank", form.dashboard_min_rank.data)
+        db.session.commit()
+        flash("Scoring weights and dashboard access saved. New scores use these weights.", "success")
+        return redirect_to(url_for("admin.weights"))
+    return render("admin/weights.html", form=form, factors=WEIGHT_FACTORS,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/admin/gates", methods=["GET", "POST"])
+@admin_only
+def gates():
+    """Who decides each stage gate and how many approvals it needs."""
+    settings = {row.code: row for row in db.session.scalars(select(GateSetting))}
+    current = [settings.get(code) or GateSetting(code=code, approver_role=spec.approver_role, quorum=spec.quorum)
+               for code, spec in GATES.items()]
+    form = GatesForm(data={"gates": [{"approver_role": s.approver_role, "quorum": s.quorum,
+                                      "capital_quorum": s.capital_quorum} for s in current]})
+    if form.validate_on_submit():
+        for setting, entry in zip(current, form.gates.entries):
+            setting.approver_role = entry.form.approver_role.data
+            setting.quorum = entry.form.quorum.data
+            setting.capital_quorum = entry.form.capital_quorum.data
+            db.session.add(setting)
+        db.session.commit()
+        flash("Gate settings saved. Gate reviews requested from now on use them.", "success")
+        return redirect_to(url_for("admin.gates"))
+    return render("admin/gates.html", form=form, gate_rows=list(zip(GATES.values(), form.gates.entries)),
+                  status=422 if form.is_submitted() else 200)

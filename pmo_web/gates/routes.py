@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, url_for
+from flask import abort, flash, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -112,9 +112,11 @@ def decide(review_id: int):
 
 
 @bp.get("/gates/queue")
-@access.roles_required("approver")
+@login_required
 def queue():
     """Awaiting my decision: the open reviews this approver may still decide, oldest first."""
+    if not access.decides_gates(current_user):
+        abort(403)
     reviews = db.session.scalars(GateReview.awaiting(current_user).options(*_TABLE_LOADS)).all()
     return render("gates/queue.html", reviews=reviews, now=utcnow())
 

@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from pmo_web.extensions import db
 from pmo_web.gates import service
+from pmo_web.models import GateSetting
 from tests import factories
 
 from .helpers import GATE_STATES
@@ -160,3 +161,17 @@ def test_lists_load_in_a_fixed_number_of_queries(client, auth, users, endpoint):
         open_review_by_strangers(gate)
     db.session.commit()
     assert queries_for_page(5) == one
+
+
+def test_a_role_set_as_a_gates_approver_gets_the_queue(client, auth, users, at_gate):
+    """When the admin gives a gate to another role (here the PMO), its holders get the
+    queue and its count; the approver role still does."""
+    db.session.add(GateSetting(code="G1", approver_role="pmo", quorum=1))
+    db.session.commit()
+    review = service.request_review(at_gate("G1"), users["admin"])
+    db.session.commit()
+    auth.login(users["pmo"])
+    page = client.get(url_for("gates.queue"))
+    assert page.status_code == 200
+    assert f'href="/gates/{review.id}"' in page.get_data(as_text=True)
+    assert 'id="awaiting-count">1<' in page.get_data(as_text=True)
