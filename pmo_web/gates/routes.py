@@ -62,7 +62,7 @@ def request_review(initiative_id: int):
         except IntegrityError:
             # Two officers requested the same gate at once: the open-review index kept one.
             db.session.rollback()
-            raise IllegalTransition([f"Gate {code} is already awaiting a decision"])
+            raise IllegalTransition([f"Gate {code} is already awaiting a decision"]) from None
         else:
             flash(f"{gate_name(code)} review requested: the approvers have it in their queue.", "success")
             return redirect_to(url_for(".review", review_id=review.id))

@@ -269,7 +269,7 @@ def count_queries(client, url):
 
 def test_list_loads_in_a_fixed_number_of_queries(client, admin, users, department):
     few = count_queries(client, url_for("admin.users"))
-    for n in range(12):
+    for _ in range(12):
         factories.make_user(roles=("requester", "viewer"), department=factories.make_department())
     db.session.commit()
     assert count_queries(client, url_for("admin.users")) == few
