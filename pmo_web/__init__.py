@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 from . import config
 from .extensions import csrf, db, login_manager, migrate
@@ -37,6 +38,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.setdefault("SECURITY_MARKING", "OFFICIAL")
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    # JSON-lines logs with a request id, and never a secret (pmo_web/logs.py).
+    from . import logs
+    logs.configure(app)
+    # Before anything else is bound: unsafe settings stop the app here (RuntimeError).
+    from . import security
+    security.register(app)
 
     # GOV.UK Frontend's Jinja macros live in their package, under a prefix.
     app.jinja_loader = ChoiceLoader([
@@ -62,8 +69,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import errors, templating
     errors.register(app)
+    from . import concurrency
+    concurrency.register(app)  # optimistic locking: who changed a row, 409 on a lost race
     templating.register(app)
 
+    app.url_map.converters["int"] = RowIdConverter
     import importlib
     for area in AREAS:
         module = importlib.import_module(f"{__name__}.{area}")
@@ -80,8 +90,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in URLs, no larger than the integer columns hold: a bigger number is
+    no row (404), where the database would otherwise fail on it (a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _tune_sqlite(engine) -> None:
-    """SQLite: enforce foreign keys; WAL and a busy timeout so readers never block writers."""
+    """SQLite: enforce foreign keys; WAL and a busy timeout so readers never block writers;
+    and, for a database file, every transaction begins IMMEDIATE.
+
+    Several gunicorn workers share one file. A default (deferred) transaction starts as a
+    reader and upgrades to a writer at its first INSERT or UPDATE; if another worker has
+    written in between, SQLite cannot wait its way out of that and fails at once with
+    "database is locked", whatever the busy timeout. Taking the write lock at BEGIN makes
+    writers queue on the busy timeout instead (SQLAlchemy's documented pysqlite recipe:
+    the driver's own transaction handling is switched off and we emit BEGIN ourselves).
+    An in-memory database belongs to one connection, so it keeps the driver's defaults.
+    """
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
@@ -90,9 +119,19 @@ def _tune_sqlite(engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        if not in_memory:
+            # pysqlite would otherwise issue its own deferred BEGIN before the first write.
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # Every transaction queues for the one write lock, so a worker may wait behind the
+        # other workers' whole requests; wait as long as a request may take, not 5 s.
+        cursor.execute("PRAGMA busy_timeout=30000")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+    if not in_memory:
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,8 +1,9 @@
-"""Command-line tasks: `flask --app pmo_web create-user | seed-demo`."""
+"""Command-line tasks: `flask --app pmo_web create-user | seed-demo | audit-verify`."""
 from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from .extensions import db
 from .models import ROLES, Department, User
@@ -13,6 +14,9 @@ DEMO_PASSWORD = "demo-password-2026"
 def register(app) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup_database)
+    app.cli.add_command(restore_database)
+    app.cli.add_command(audit_verify)
 
 
 @click.command("create-user")
@@ -58,3 +62,71 @@ def seed_demo():
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role in ("requester", "pmo", "approver", "viewer", "admin"):
         click.echo(f"  {role:<10} {role}@demo.local")
+
+
+@click.command("audit-verify")
+def audit_verify():
+    """Check the audit trail: every hash recomputed in id order, and the append-only guards.
+
+    Exits 0 when the chain holds and the guards are in place; otherwise 1, naming the
+    first broken row and why."""
+    from . import audit
+
+    verdict = audit.verify(db.engine)
+    with db.engine.connect() as connection:
+        missing = audit.missing_guards(connection)
+    if verdict.ok:
+        click.echo(f"Audit trail OK: {verdict.checked} events, hash chain intact.")
+    else:
+        click.echo(f"Audit trail BROKEN at event id {verdict.broken_id}: {verdict.problem}. "
+                   f"{verdict.checked} events before it are intact.", err=True)
+    if missing:
+        click.echo(f"Append-only guard missing or disabled: {', '.join(missing)}. "
+                   "Rows can be changed until it is re-created (the SQL is GUARD_DDL in "
+                   "pmo_web/audit.py).", err=True)
+    if not verdict.ok or missing:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_database(path):
+    """Copy the SQLite database to PATH while the app runs, then verify the copy.
+
+    PostgreSQL is refused: use pg_dump (see the README)."""
+    from .backup import BackupError, backup
+
+    db.engine.dispose()  # this process holds no connection open while the copy is taken
+    try:
+        snapshot = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {snapshot.path} and verified: integrity ok, "
+               f"{snapshot.total_rows} rows in {len(snapshot.row_counts)} tables match the database, "
+               f"schema revision {snapshot.revision or 'none (built without migrations)'}.")
+    for table, rows in snapshot.row_counts.items():
+        click.echo(f"  {table:<24} {rows}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm that the database's current contents are to be replaced.")
+@with_appcontext
+def restore_database(path, yes):
+    """Replace the SQLite database with the verified backup at PATH (stop the app first)."""
+    from .backup import BackupError, restore, verify
+
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        snapshot = verify(path)
+        if not yes:
+            raise click.ClickException(
+                f"{path} is a good backup ({snapshot.total_rows} rows). Restoring replaces everything in the "
+                "current database: stop the app, then run this again with --yes.")
+        db.engine.dispose()
+        restored = restore(uri, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {restored.total_rows} rows in {len(restored.row_counts)} tables from {path}; "
+               "integrity ok. Start the app again.")

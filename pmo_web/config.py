@@ -7,7 +7,8 @@ def from_environment(instance_path: str) -> dict:
 
     Without DATABASE_URL the app uses a SQLite file in the instance folder, so a laptop
     needs nothing installed. Without SECRET_KEY a random key is generated per instance
-    folder and kept there, so sessions survive a restart of `make run`.
+    folder and kept there, so sessions survive a restart of `make run`; with
+    PMO_ENV=production there is no such fallback (see pmo_web/security.py).
     """
     database_url = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(instance_path, "pmo_web.sqlite")
@@ -15,12 +16,31 @@ def from_environment(instance_path: str) -> dict:
     # Some platforms still hand out postgres:// URLs, which SQLAlchemy 2 rejects.
     if database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url[len("postgres://"):]
+    environment = os.environ.get("PMO_ENV", "development").strip().lower()
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key and environment != "production":
+        # Production must be given its key (pmo_web.security refuses to start without one):
+        # a key generated on one server would differ on the next and sign nobody's session.
+        secret_key = _instance_secret(instance_path)
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        "PMO_ENV": environment,
+        "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "ORGANISATION_NAME": os.environ.get("PMO_ORGANISATION_NAME", "Northshire Police"),
         "SECURITY_MARKING": os.environ.get("PMO_SECURITY_MARKING", "OFFICIAL"),
+        **_session_limits_from_environment(),
     }
+
+
+def _session_limits_from_environment() -> dict:
+    """Session timeouts a force may tighten or relax (PMO_SESSION_IDLE_MINUTES and
+    PMO_SESSION_ABSOLUTE_HOURS); unset means the DEFAULTS below."""
+    limits = {}
+    for variable, setting in (("PMO_SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES"),
+                              ("PMO_SESSION_ABSOLUTE_HOURS", "SESSION_ABSOLUTE_HOURS")):
+        if os.environ.get(variable):
+            limits[setting] = float(os.environ[variable])
+    return limits
 
 
 def _instance_secret(instance_path: str) -> str:
@@ -35,9 +55,26 @@ def _instance_secret(instance_path: str) -> str:
 
 
 DEFAULTS = {
+    # "production" turns on the start-up refusals, Secure cookies and HSTS (pmo_web/security.py).
+    "PMO_ENV": "development",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Remember-me is not offered (pmo_web/auth/sessions.py signs in from the server-side
+    # session only); should a remember cookie ever be set, it gets the same protections.
+    # Both cookies become Secure with PMO_ENV=production (pmo_web/security.py).
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # A signed-in session ends after this long without a request, and this long after
+    # sign-in whatever the activity (pmo_web/auth/sessions.py).
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 8,
+    # Sign-in throttling (pmo_web/auth/throttle.py): failures allowed per account and per
+    # address within the window before further attempts are refused with 429.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_IP": 50,
+    "LOGIN_THROTTLE_WINDOW_SECONDS": 60,
+    "LOGIN_ATTEMPT_RETENTION_HOURS": 24,
     "WTF_CSRF_TIME_LIMIT": None,
     # Demo and test passwords are short; production accounts are created with the CLI.
     "PASSWORD_MIN_LENGTH": 10,

@@ -5,6 +5,8 @@ the row (never `populate_obj`), so nothing else a request carries can reach the 
 """
 from __future__ import annotations
 
+import json
+
 from flask import current_app
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovPasswordInput,
@@ -15,8 +17,9 @@ from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, Integ
                      TextAreaField, ValidationError)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from ..concurrency import VersionedForm
 from ..extensions import db
-from ..models import Department, Programme, StrategicPriority, User
+from ..models import Department, Programme, Setting, StrategicPriority, User
 from ..models.users import RANKS, ROLE_LABELS, ROLES
 
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
@@ -49,7 +52,9 @@ def _optional_id(value):
 
 def name_taken(model, name: str, current=None) -> bool:
     """True when another row of `model` already has `name`, ignoring case."""
-    query = select(model.id).where(func.lower(model.name) == name.lower())
+    # Both sides lowered by the database: SQLite's lower() folds ASCII only, so Python's
+    # "Ω".lower() would miss an exact duplicate and the unique index would fail instead.
+    query = select(model.id).where(func.lower(model.name) == func.lower(name))
     if current is not None and current.id is not None:
         query = query.where(model.id != current.id)
     return db.session.scalar(query.limit(1)) is not None
@@ -162,7 +167,7 @@ class NewUserForm(UserForm):
         user.set_password(self.password.data)
 
 
-class EditUserForm(UserForm):
+class EditUserForm(VersionedForm, UserForm):
     """An existing account; the password changes only when a new one is typed."""
 
     new_password = PasswordField("New password (optional)", widget=GovPasswordInput(),
@@ -200,7 +205,7 @@ class DepartmentForm(FlaskForm):
         department.name = self.name.data
 
 
-class DepartmentEditForm(DepartmentForm):
+class DepartmentEditForm(VersionedForm, DepartmentForm):
     """Rename a department or take it out of use."""
 
     active = BooleanField("In use", widget=GovCheckboxInput(), default=True,
@@ -244,7 +249,7 @@ class ProgrammeForm(FlaskForm):
         programme.end_year = self.end_year.data
 
 
-class ProgrammeEditForm(ProgrammeForm):
+class ProgrammeEditForm(VersionedForm, ProgrammeForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
@@ -272,7 +277,7 @@ class PriorityForm(FlaskForm):
         priority.position = self.position.data
 
 
-class PriorityEditForm(PriorityForm):
+class PriorityEditForm(VersionedForm, PriorityForm):
     """Rename, reorder or retire a strategic priority."""
 
     active = BooleanField("In use", widget=GovCheckboxInput(), default=True,
@@ -303,7 +308,7 @@ def _weight_field(label: str, hint: str) -> IntegerField:
                                     NumberRange(0, 100, f"The weight for {label.lower()} must be between 0 and 100")])
 
 
-class WeightsForm(FlaskForm):
+class WeightsForm(VersionedForm, FlaskForm):
     """The prioritisation matrix's weights (DOMAIN.md 3) and who may read the dashboard."""
 
     urgency = _weight_field("Urgency", "From no time driver to a statutory deadline or an immediate risk to safety")
@@ -320,6 +325,12 @@ class WeightsForm(FlaskForm):
     @property
     def weights(self) -> dict[str, int]:
         return {factor: self[factor].data for factor in WEIGHT_FACTORS}
+
+    def saved_values(self, rows) -> dict:
+        """The stored weights and minimum rank (the defaults where none is stored yet)."""
+        weights, min_rank = (json.loads(row.value_json) if row else None for row in rows)
+        return {**(weights or Setting.DEFAULTS["scoring_weights"]),
+                "dashboard_min_rank": min_rank or Setting.DEFAULTS["dashboard_min_rank"]}
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
@@ -349,8 +360,18 @@ class GateSettingForm(Form):
         validators=[Optional(), NumberRange(1, 5, "Approvals needed for capital funding must be between 1 and 5")])
 
 
-class GatesForm(FlaskForm):
+class GatesForm(VersionedForm, FlaskForm):
     """Settings for every gate, one row each in the order G1-G4."""
 
     gates = FieldList(FormField(GateSettingForm), min_entries=4, max_entries=4)
     submit = SubmitField("Save gate settings", widget=GovSubmitInput())
+
+    def saved_values(self, rows) -> dict:
+        """Each gate's stored role and quorums, by the name of the field that edits it."""
+        return {f"gates-{index}-{name}": getattr(row, name)
+                for index, row in enumerate(rows) for name in ("approver_role", "quorum", "capital_quorum")}
+
+    def conflict_label(self, field) -> str:
+        """Say which gate a row's field belongs to: "G2: Approvals needed"."""
+        index = int(field.name.split("-")[1])
+        return f"G{index + 1}: {field.label.text}"

@@ -12,7 +12,9 @@ from sqlalchemy import func, or_, select
 
 from workflows.gate import GATES
 
+from .. import concurrency
 from ..access import roles_required
+from ..auth.sessions import revoke_if_access_changed
 from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import (Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User,
@@ -31,12 +33,17 @@ def _count(model, *where):
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def _user_form_page(form, user: User | None):
-    """The new/edit user page, re-rendered with 422 when a submission was refused."""
-    return render("admin/user_form.html", form=form, user=user,
+def _status(form, conflict=None) -> int:
+    """409 when someone else saved first, 422 for a refused submission, else 200."""
+    return 409 if conflict else 422 if form.is_submitted() else 200
+
+
+def _user_form_page(form, user: User | None, conflict=None):
+    """The new/edit user page, re-rendered with 422 (or 409) when a submission was refused."""
+    return render("admin/user_form.html", form=form, user=user, conflict=conflict,
                   role_hints=[{"hint": {"text": ROLE_HINTS[role]}} for role in ROLES],
                   password_min_length=current_app.config["PASSWORD_MIN_LENGTH"],
-                  status=422 if form.is_submitted() else 200)
+                  status=_status(form, conflict))
 
 
 def _departments_offered(current_id: int | None = None) -> list[Department]:
@@ -73,10 +80,13 @@ def users():
     role = filters.role.data if filters.role.data in ROLES else None
     if role:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
-    if filters.department.data:
-        query = query.where(User.department_id == filters.department.data)
+    # Only a department on the list: any other number in the address (even one too big for
+    # the database) is ignored, like an unknown role.
+    department_id = filters.department.data if filters.department.validate(filters) else None
+    if department_id:
+        query = query.where(User.department_id == department_id)
     return render("admin/users.html", "admin/_users_table.html", filters=filters,
-                  users=db.session.scalars(query).all(), filtered=bool(role or filters.department.data),
+                  users=db.session.scalars(query).all(), filtered=bool(role or department_id),
                   role_order=ROLES, role_labels=ROLE_LABELS)
 
 
@@ -102,12 +112,16 @@ def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user, user=user, acting_user=current_user,
                         departments=_departments_offered(user.department_id))
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(user)
-        db.session.commit()
-        flash(f"Changes to {user.name} saved.", "success")
-        return redirect_to(url_for("admin.users"))
-    return _user_form_page(form, user)
+        def apply():
+            form.apply_to(user)
+            revoke_if_access_changed(user)  # a new password or a disabled account ends their sessions
+        conflict = concurrency.save(form, [user], apply)
+        if conflict is None:
+            flash(f"Changes to {user.name} saved.", "success")
+            return redirect_to(url_for("admin.users"))
+    return _user_form_page(form, user, conflict)
 
 
 # ------------------------------------------------------------------------ departments
@@ -143,13 +157,14 @@ def department_edit(department_id: int):
     """Rename a department or take it out of use."""
     department = db.get_or_404(Department, department_id)
     form = DepartmentEditForm(obj=department, department=department)
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(department)
-        db.session.commit()
-        flash(f"Department “{department.name}” saved.", "success")
-        return redirect_to(url_for("admin.departments"))
-    return render("admin/department_form.html", form=form, department=department,
-                  status=422 if form.is_submitted() else 200)
+        conflict = concurrency.save(form, [department], lambda: form.apply_to(department))
+        if conflict is None:
+            flash(f"Department “{department.name}” saved.", "success")
+            return redirect_to(url_for("admin.departments"))
+    return render("admin/department_form.html", form=form, department=department, conflict=conflict,
+                  status=_status(form, conflict))
 
 
 # ------------------------------------------------------------------------- programmes
@@ -180,13 +195,14 @@ def programme_edit(programme_id: int):
     """Change a programme's name, description or years."""
     programme = db.get_or_404(Programme, programme_id)
     form = ProgrammeEditForm(obj=programme, programme=programme)
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(programme)
-        db.session.commit()
-        flash(f"Programme “{programme.name}” saved.", "success")
-        return redirect_to(url_for("admin.programmes"))
-    return render("admin/programme_form.html", form=form, programme=programme,
-                  status=422 if form.is_submitted() else 200)
+        conflict = concurrency.save(form, [programme], lambda: form.apply_to(programme))
+        if conflict is None:
+            flash(f"Programme “{programme.name}” saved.", "success")
+            return redirect_to(url_for("admin.programmes"))
+    return render("admin/programme_form.html", form=form, programme=programme, conflict=conflict,
+                  status=_status(form, conflict))
 
 
 # ---------------------------------------------------------------- strategic priorities
@@ -218,13 +234,14 @@ def priority_edit(priority_id: int):
     """Rename, reorder or retire a strategic priority."""
     priority = db.get_or_404(StrategicPriority, priority_id)
     form = PriorityEditForm(obj=priority, priority=priority)
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(priority)
-        db.session.commit()
-        flash(f"Strategic priority “{priority.name}” saved.", "success")
-        return redirect_to(url_for("admin.priorities"))
-    return render("admin/priority_form.html", form=form, priority=priority,
-                  status=422 if form.is_submitted() else 200)
+        conflict = concurrency.save(form, [priority], lambda: form.apply_to(priority))
+        if conflict is None:
+            flash(f"Strategic priority “{priority.name}” saved.", "success")
+            return redirect_to(url_for("admin.priorities"))
+    return render("admin/priority_form.html", form=form, priority=priority, conflict=conflict,
+                  status=_status(form, conflict))
 
 
 # ------------------------------------------------------------------ weights and gates
@@ -234,35 +251,53 @@ def priority_edit(priority_id: int):
 @admin_only
 def weights():
     """The prioritisation weights and the lowest rank that may read the dashboard."""
-    form = WeightsForm(data={**Setting.get("scoring_weights"),
+    rows = _settings_rows()
+    form = WeightsForm(data={**Setting.get("scoring_weights"), "version": concurrency.token(*rows),
                              "dashboard_min_rank": Setting.get("dashboard_min_rank")})
+    conflict = None
     if form.validate_on_submit():
-        Setting.put("scoring_weights", form.weights)
-        Setting.put("dashboard_min_rank", form.dashboard_min_rank.data)
-        db.session.commit()
-        flash("Scoring weights and dashboard access saved. New scores use these weights.", "success")
-        return redirect_to(url_for("admin.weights"))
-    return render("admin/weights.html", form=form, factors=WEIGHT_FACTORS,
-                  status=422 if form.is_submitted() else 200)
+        def apply():
+            Setting.put("scoring_weights", form.weights)
+            Setting.put("dashboard_min_rank", form.dashboard_min_rank.data)
+        conflict = concurrency.save(form, rows, apply, reload=_settings_rows)
+        if conflict is None:
+            flash("Scoring weights and dashboard access saved. New scores use these weights.", "success")
+            return redirect_to(url_for("admin.weights"))
+    return render("admin/weights.html", form=form, factors=WEIGHT_FACTORS, conflict=conflict,
+                  status=_status(form, conflict))
+
+
+def _settings_rows() -> list[Setting | None]:
+    """The two settings rows the weights page edits (None where only the default exists)."""
+    return [db.session.get(Setting, "scoring_weights"), db.session.get(Setting, "dashboard_min_rank")]
 
 
 @bp.route("/admin/gates", methods=["GET", "POST"])
 @admin_only
 def gates():
     """Who decides each stage gate and how many approvals it needs."""
-    settings = {row.code: row for row in db.session.scalars(select(GateSetting))}
-    current = [settings.get(code) or GateSetting(code=code, approver_role=spec.approver_role, quorum=spec.quorum)
-               for code, spec in GATES.items()]
-    form = GatesForm(data={"gates": [{"approver_role": s.approver_role, "quorum": s.quorum,
+    current = _gate_settings()
+    form = GatesForm(data={"version": concurrency.token(*current),
+                           "gates": [{"approver_role": s.approver_role, "quorum": s.quorum,
                                       "capital_quorum": s.capital_quorum} for s in current]})
+    conflict = None
     if form.validate_on_submit():
-        for setting, entry in zip(current, form.gates.entries):
-            setting.approver_role = entry.form.approver_role.data
-            setting.quorum = entry.form.quorum.data
-            setting.capital_quorum = entry.form.capital_quorum.data
-            db.session.add(setting)
-        db.session.commit()
-        flash("Gate settings saved. Gate reviews requested from now on use them.", "success")
-        return redirect_to(url_for("admin.gates"))
+        def apply():
+            for setting, entry in zip(current, form.gates.entries):
+                setting.approver_role = entry.form.approver_role.data
+                setting.quorum = entry.form.quorum.data
+                setting.capital_quorum = entry.form.capital_quorum.data
+                db.session.add(setting)
+        conflict = concurrency.save(form, current, apply, reload=_gate_settings)
+        if conflict is None:
+            flash("Gate settings saved. Gate reviews requested from now on use them.", "success")
+            return redirect_to(url_for("admin.gates"))
     return render("admin/gates.html", form=form, gate_rows=list(zip(GATES.values(), form.gates.entries)),
-                  status=422 if form.is_submitted() else 200)
+                  conflict=conflict, status=_status(form, conflict))
+
+
+def _gate_settings() -> list[GateSetting]:
+    """Each gate's stored settings, G1 to G4, or its defaults where none are stored (not added)."""
+    settings = {row.code: row for row in db.session.scalars(select(GateSetting))}
+    return [settings.get(code) or GateSetting(code=code, approver_role=spec.approver_role, quorum=spec.quorum)
+            for code, spec in GATES.items()]

@@ -1,8 +1,10 @@
-"""Sign-in form."""
+"""Sign-in and change-password forms."""
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+
+from ..admin.forms import MinimumPasswordLength
 
 
 class LoginForm(FlaskForm):
@@ -15,3 +17,33 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[InputRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    """The signed-in user's own password: the current one, then the new one twice."""
+
+    current_password = PasswordField("Current password", widget=GovPasswordInput(),
+                                     validators=[InputRequired("Enter your current password")])
+    new_password = PasswordField("New password", widget=GovPasswordInput(),
+                                 validators=[InputRequired("Enter a new password"), MinimumPasswordLength()])
+    new_password_confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
+                                         validators=[InputRequired("Enter the new password again"),
+                                                     EqualTo("new_password", "The passwords do not match")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    @property
+    def current_password_right(self) -> bool:
+        """After validation: whether the current password was typed correctly."""
+        return bool(self.current_password.data) and not self.current_password.errors
+
+    def validate_current_password(self, field):
+        if not self.user.check_password(field.data):
+            raise ValidationError("Your current password is not correct")
+
+    def validate_new_password(self, field):
+        if field.data and self.user.check_password(field.data):
+            raise ValidationError("Choose a password different from your current one")

@@ -1,23 +1,43 @@
-"""Sign-in views. Each user's home page depends on their main role."""
+"""Sign in, sign out and change your password. Each user's home page depends on their main role.
+
+The session rules live in sessions.py and the throttling rules in throttle.py; these views
+only put them in order. Sign-ins, failures and sign-outs are logged by pmo_web/logs.py.
+"""
+import logging
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url
 
 from ..extensions import db, login_manager
+from ..htmx import htmx_response
 from ..models import User
-from . import bp
-from .forms import LoginForm
+from . import bp, sessions, throttle
+from .forms import ChangePasswordForm, LoginForm
+
+log = logging.getLogger(__name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 
+TOO_MANY_ATTEMPTS = "Too many attempts: wait a minute and try again"
 
-@login_manager.user_loader
-def load_user(user_id: str):
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+
+@login_manager.unauthorized_handler
+def unauthorised():
+    """Not signed in: send the user to sign in, coming back to where they were afterwards.
+
+    An htmx request would swap the sign-in page into a fragment of the page, so it gets
+    401 with HX-Redirect instead, which htmx follows with a full page load; `next` is then
+    the page the browser shows, not the fragment's URL (which may accept only POST).
+    """
+    flash(login_manager.login_message, login_manager.login_message_category)
+    htmx_headers = getattr(request, "htmx", None)
+    if htmx_headers:
+        back_to = htmx_headers.current_url or request.url
+        return htmx_response("", 401, redirect=login_url(login_manager.login_view, next_url=back_to))
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def home_for(user) -> str:
@@ -33,6 +53,20 @@ def home_for(user) -> str:
     return url_for("initiatives.portfolio")
 
 
+def _safe_next(user) -> str:
+    """The page asked for before sign-in, if it is on this site; else the user's home."""
+    target = request.args.get("next", "")
+    # Only same-site paths: never redirect to another host after sign-in.
+    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return home_for(user)
+    return target
+
+
+def _throttled(template: str, form):
+    """The form again with the throttling message, as 429 with a Retry-After."""
+    return render_template(template, form=form, throttled=TOO_MANY_ATTEMPTS), 429, {"Retry-After": "60"}
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -42,31 +76,66 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with email and password; one message for any wrong detail."""
-    if current_user.is_authenticated:
+    """Sign in with email and password; one message for any wrong detail.
+
+    A sign-in always starts a new session, even over one that is still live.
+    """
+    if request.method == "GET" and current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
-    status = 200
-    if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user and user.active and user.check_password(form.password.data):
-            login_user(user)
-            target = request.args.get("next", "")
-            # Only same-site paths: never redirect to another host after sign-in.
-            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = home_for(user)
-            return redirect(target)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+    attempt = throttle.begin_attempt(form.email.data, request.remote_addr)
+    if throttle.refused(attempt):
+        return _throttled("auth/login.html", form)
+    user = User.by_email(form.email.data)
+    if not (user and user.active and user.check_password(form.password.data)):
         form.password.errors.append("The email address or password is not correct")
-        status = 422
-    elif form.is_submitted():
-        status = 422
-    return render_template("auth/login.html", form=form), status
+        return render_template("auth/login.html", form=form), 422
+    throttle.succeeded(attempt)
+    sessions.begin(user)
+    db.session.commit()
+    return redirect(_safe_next(user))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST, so a link or image cannot sign someone out)."""
-    logout_user()
+    """Sign out (POST, so a link or image cannot sign someone out); the session is revoked."""
+    sessions.end()
+    db.session.commit()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change your own password; every other session of yours ends, and this one restarts."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user=user)
+    if not form.is_submitted():
+        return render_template("auth/change_password.html", form=form)
+    # The current password is a password guess like any other: throttled the same way.
+    attempt = throttle.begin_attempt(user.email, request.remote_addr)
+    if throttle.refused(attempt):
+        return _throttled("auth/change_password.html", form)
+    valid = form.validate()
+    if form.current_password_right:
+        throttle.succeeded(attempt)
+    if not valid:
+        db.session.commit()  # only the attempt's outcome: nothing else was changed
+        return render_template("auth/change_password.html", form=form), 422
+    user.set_password(form.new_password.data)
+    sessions.revoke_all(user)
+    sessions.begin(user)
+    db.session.commit()
+    log.info("password changed", extra={"user_id": user.id})
+    flash("Your password has been changed. You have been signed out everywhere else.", "success")
+    return redirect(home_for(user), 303)
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement: public, so anyone can read it before (or without) signing in."""
+    return render_template("accessibility.html")

@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..concurrency import VersionedForm
 from ..extensions import db
 from ..fields import (
     DateRequired,
@@ -38,7 +39,7 @@ from ..models.initiatives import (
 )
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(VersionedForm, FlaskForm):
     """Who runs the delivery, what it may spend, when it ends and how confident the PMO is."""
 
     manager_id = SelectField("Delivery manager", coerce=optional_id, widget=GovSelect())
@@ -87,7 +88,7 @@ class DeliveryForm(FlaskForm):
         initiative.confidence_justification = (self.confidence_justification.data or "").strip()
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(VersionedForm, FlaskForm):
     """One milestone's dates; edited in place in the milestones table."""
 
     name = StringField("Milestone", validators=[DataRequired("Enter the milestone's name"), Length(max=200)],

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from workflows.lifecycle import IllegalTransition
 
-from .. import access
+from .. import access, concurrency
 from ..extensions import db
 from ..fields import money_params
 from ..htmx import is_partial, render
@@ -96,13 +96,14 @@ def edit(initiative_id: int):
     elif initiative.state not in DELIVERY_STATES:
         return render("delivery/unavailable.html", initiative=initiative)
     form = DeliveryForm(obj=initiative, current_manager_id=initiative.manager_id)
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(initiative)
-        db.session.commit()
-        flash("Delivery details saved", "success")
-        return redirect(url_for(".edit", initiative_id=initiative.id), 303)
-    status = 422 if form.is_submitted() else 200
-    return render("delivery/edit.html", status=status, initiative=initiative,
+        conflict = concurrency.save(form, [initiative], lambda: form.apply_to(initiative))
+        if conflict is None:
+            flash("Delivery details saved", "success")
+            return redirect(url_for(".edit", initiative_id=initiative.id), 303)
+    status = 409 if conflict else 422 if form.is_submitted() else 200
+    return render("delivery/edit.html", status=status, initiative=initiative, conflict=conflict,
                   can_edit=can_edit_delivery(initiative), **page_context(initiative, form))
 
 
@@ -123,13 +124,15 @@ def milestone_edit(initiative_id: int, milestone_id: int):
     milestone = milestone_or_404(initiative, milestone_id)
     check_may_edit(initiative)
     form = MilestoneForm(obj=milestone, prefix=f"milestone-{milestone.id}")
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(milestone)
-        db.session.commit()
-        return milestone_saved(initiative, milestone, f"Milestone ‘{milestone.name}’ saved")
-    status = 422 if form.is_submitted() else 200
+        conflict = concurrency.save(form, [milestone], lambda: form.apply_to(milestone))
+        if conflict is None:
+            return milestone_saved(initiative, milestone, f"Milestone ‘{milestone.name}’ saved")
+    status = 409 if conflict else 422 if form.is_submitted() else 200
     return respond(initiative, "delivery/_milestone_form.html", status,
-                   milestone=milestone, milestone_form=form, editing=milestone.id)
+                   milestone=milestone, milestone_form=form, editing=milestone.id,
+                   row_conflict=conflict)
 
 
 @bp.route("/initiatives/<int:initiative_id>/milestones/new", methods=["GET", "POST"])

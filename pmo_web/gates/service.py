@@ -72,6 +72,7 @@ def record_decision(review: GateReview, user, decision: str, *, comment: str = "
     Raises the workflow's errors (nothing is kept: the caller rolls back) when the approver
     may not decide, has decided before, or the decision lacks its comment or conditions.
     """
+    _lock_for_decision(review)
     initiative = review.initiative
     actor = actor_for(user)
 
@@ -97,6 +98,19 @@ def record_decision(review: GateReview, user, decision: str, *, comment: str = "
         if event is not None and event.to_state == "delivery":
             _open_benefits_register(initiative)
     return result
+
+
+def _lock_for_decision(review: GateReview) -> None:
+    """Hold the review's row until the caller commits, then read it and its decisions again.
+
+    Two approvers deciding a quorum-2 review at the same moment would otherwise each count
+    only their own approval and neither would move the initiative on (or both would). On
+    PostgreSQL the second waits here for the first to commit and then sees its decision;
+    SQLite serialises writing transactions, and ignores FOR UPDATE.
+    """
+    db.session.execute(select(GateReview.id).where(GateReview.id == review.id).with_for_update())
+    db.session.refresh(review)
+    db.session.refresh(review.initiative)
 
 
 def decision_refusals(review: GateReview, user) -> list[str]:

@@ -25,6 +25,7 @@ from .timeline import StageMove, describe, time_in_stages
 # A duplicate is merged into work that is still open and past its draft.
 MERGE_TARGET_STATES = tuple(s for s in STATES if s not in TERMINAL_STATES and s != "draft")
 PORTFOLIO_PAGE_SIZE = 50
+LAST_PAGE = (2**31 - 1) // PORTFOLIO_PAGE_SIZE
 # Where each stage's own screen applies: from the stage it starts in to closure.
 CASE_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed", "cancelled")
 DELIVERY_STATES = ("delivery", "on_hold", "benefits_review", "closed")
@@ -77,7 +78,10 @@ def portfolio():
              .where(Initiative.state != "draft", *filters.conditions())
              .options(joinedload(Initiative.manager), joinedload(Initiative.programme))
              .order_by(Initiative.id.desc()))
-    page = db.paginate(query, per_page=PORTFOLIO_PAGE_SIZE, error_out=False)
+    # Flask-SQLAlchemy would read ?page= unbounded, and an offset past the database's
+    # integers fails; a page beyond the last is simply empty, so cap it there.
+    page_number = min(request.args.get("page", 1, type=int), LAST_PAGE)
+    page = db.paginate(query, page=page_number, per_page=PORTFOLIO_PAGE_SIZE, error_out=False)
     return render_template("initiatives/portfolio.html", page=page, filters=filters, stage_labels=dict(STAGES))
 
 

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..concurrency import VersionedForm, token
 from ..extensions import db
 from ..fields import optional_id
 from ..models import Department, Initiative, StrategicPriority
@@ -39,7 +40,7 @@ SUBMIT_MESSAGES = {
 }
 
 
-class RequestForm(FlaskForm):
+class RequestForm(VersionedForm, FlaskForm):
     """Title, description, problem, department, sponsor, outcome, deadline, cost, priority."""
 
     title = StringField(
@@ -81,16 +82,22 @@ class RequestForm(FlaskForm):
     @classmethod
     def for_draft(cls, initiative: Initiative) -> RequestForm:
         """The form filled from a saved draft (request data, when posted, takes precedence)."""
-        return cls(
-            current_department_id=initiative.department_id,
-            data={
-                "title": initiative.title, "description": initiative.description,
-                "problem": initiative.problem, "department": initiative.department_id,
-                "sponsor": initiative.sponsor, "desired_outcome": initiative.desired_outcome,
-                "deadline_driver": initiative.deadline_driver, "cost_band": initiative.cost_band,
-                "strategic_priority": initiative.strategic_priority_id,
-            },
-        )
+        return cls(current_department_id=initiative.department_id,
+                   data={**cls.draft_values(initiative), "version": token(initiative)})
+
+    @staticmethod
+    def draft_values(initiative: Initiative) -> dict:
+        """The draft's saved request fields, by form field name."""
+        return {
+            "title": initiative.title, "description": initiative.description,
+            "problem": initiative.problem, "department": initiative.department_id,
+            "sponsor": initiative.sponsor, "desired_outcome": initiative.desired_outcome,
+            "deadline_driver": initiative.deadline_driver, "cost_band": initiative.cost_band,
+            "strategic_priority": initiative.strategic_priority_id,
+        }
+
+    def saved_values(self, rows) -> dict:
+        return self.draft_values(rows[0])
 
     @property
     def submitting(self) -> bool:

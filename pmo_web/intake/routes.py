@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import access
+from .. import access, concurrency
 from ..extensions import db
 from ..models import Initiative
 from ..workflow import fire
@@ -20,9 +20,9 @@ def new():
                        current_department_id=current_user.department_id)
     if form.validate_on_submit():
         initiative = Initiative(owner_id=current_user.id)
-        form.apply_to(initiative)
         db.session.add(initiative)
-        db.session.flush()  # the audit event of a submission needs the id
+        _apply(initiative, form)
+        db.session.commit()
         return _saved(initiative, form)
     return render_template("intake/form.html", form=form, initiative=None), 422 if form.is_submitted() else 200
 
@@ -38,20 +38,30 @@ def edit(initiative_id: int):
         abort(409, description=f"{initiative.reference} has been submitted ({initiative.state_label}), "
                                "so it can no longer be edited here.")
     form = RequestForm.for_draft(initiative)
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(initiative)
-        return _saved(initiative, form)
-    return render_template("intake/form.html", form=form, initiative=initiative), 422 if form.is_submitted() else 200
+        # Saved from another tab meanwhile: show that version beside this one, keep this one's text.
+        conflict = concurrency.save(form, [initiative], lambda: _apply(initiative, form))
+        if conflict is None:
+            return _saved(initiative, form)
+    status = 409 if conflict else 422 if form.is_submitted() else 200
+    return render_template("intake/form.html", form=form, initiative=initiative, conflict=conflict), status
+
+
+def _apply(initiative: Initiative, form: RequestForm) -> None:
+    """Copy the request onto the row and, if asked, submit it through the lifecycle (no commit)."""
+    form.apply_to(initiative)
+    if form.submitting:
+        db.session.flush()  # the audit event of a submission needs the id
+        fire(initiative, "submit", current_user)
 
 
 def _saved(initiative: Initiative, form: RequestForm):
-    """Submit the saved request if asked (through the lifecycle), commit once, and show it."""
+    """After the commit: say what happened and show the request."""
     if form.submitting:
-        fire(initiative, "submit", current_user)
         message = f"{initiative.reference} has been submitted to the PMO."
     else:
         message = f"{initiative.reference} has been saved as a draft. Submit it when it is ready."
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("initiatives.show", initiative_id=initiative.id), 303)
 

@@ -6,11 +6,12 @@ from .gates import GateCondition, GateDecision, GateReview, GateSetting
 from .initiatives import Initiative
 from .reference import Department, Programme, Setting, StrategicPriority
 from .scoring import Score, ScoreAlignment
+from .sessions import LoginAttempt, UserSession
 from .users import RANKS, ROLES, User, UserRole
 
 __all__ = [
     "AuditEvent", "Benefit", "BusinessCase", "CaseBenefit", "CaseCost", "CaseOption",
     "CaseRisk", "Department", "GateCondition", "GateDecision", "GateReview", "GateSetting",
-    "Initiative", "Lesson", "Milestone", "Programme", "RANKS", "ROLES", "Score",
-    "ScoreAlignment", "Setting", "StrategicPriority", "User", "UserRole",
+    "Initiative", "Lesson", "LoginAttempt", "Milestone", "Programme", "RANKS", "ROLES", "Score",
+    "ScoreAlignment", "Setting", "StrategicPriority", "User", "UserRole", "UserSession",
 ]

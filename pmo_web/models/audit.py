@@ -1,9 +1,10 @@
 """The append-only audit trail: every transition and gate decision, who/when/from/to/why."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import audit as audit_integrity
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
@@ -13,9 +14,13 @@ class AuditEvent(db.Model):
 
     kind is "transition" (a lifecycle trigger fired), "gate_requested" or
     "gate_decision"; cycle times are computed from the transition rows.
+    Database triggers refuse UPDATE and DELETE, and each row carries a link in a hash
+    chain (prev_hash, hash), filled in at insert by pmo_web.audit; see that module.
     """
 
     __tablename__ = "audit_events"
+    # Two rows may never follow the same row: a forked chain is refused by the database.
+    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
@@ -28,5 +33,10 @@ class AuditEvent(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at = mapped_column(UTCDateTime, default=utcnow, index=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     actor = relationship("User", lazy="joined")
+
+
+audit_integrity.watch(AuditEvent, AuditEvent.__table__)

@@ -1,7 +1,8 @@
 """Column helpers shared by the models."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -31,3 +32,23 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+class Versioned:
+    """Optimistic locking for a record that two people can edit (see pmo_web/concurrency.py).
+
+    `version` counts the saves of the row. SQLAlchemy checks and increments it in every
+    UPDATE (`version_id_col`), so a save that races another one fails instead of silently
+    overwriting it; edit forms carry the version they were loaded with so a save made from
+    a stale page is refused before it is tried. `changed_by` and `changed_at` (set on each
+    update by pmo_web.concurrency) tell the second person whose save they ran into. The
+    name is kept as text, not a key to users, so reference tables do not depend on users.
+    """
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    changed_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    changed_at = mapped_column(UTCDateTime, nullable=True)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}

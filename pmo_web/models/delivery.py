@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflows.lifecycle import STAGES
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, Versioned, utcnow
 from .cases import BENEFIT_CATEGORIES
 
 BENEFIT_STATUSES = (
@@ -35,7 +35,7 @@ def describe_variance(days: int | None) -> str:
     return f"{count} day{'s' if count != 1 else ''} {'late' if days > 0 else 'early'}"
 
 
-class Milestone(db.Model):
+class Milestone(Versioned, db.Model):
     """A delivery milestone with baseline, forecast and actual dates."""
 
     __tablename__ = "milestones"
@@ -73,7 +73,7 @@ class Milestone(db.Model):
         return "overdue" if due < date.today() else "open"
 
 
-class Benefit(db.Model):
+class Benefit(Versioned, db.Model):
     """A benefit in the register (DOMAIN.md 6): planned at business case, measured at review."""
 
     __tablename__ = "benefits"

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflows.gate import APPROVING_DECISIONS
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, Versioned, utcnow
 
 
-class GateSetting(db.Model):
+class GateSetting(Versioned, db.Model):
     """Admin-configured approver role and quorum for one gate (G1-G4)."""
 
     __tablename__ = "gate_settings"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflows.lifecycle import STAGE_OF, STATE_LABELS, TERMINAL_STATES
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, Versioned, utcnow
 from .delivery import describe_variance
 
 COST_BANDS = (
@@ -59,7 +59,7 @@ REQUIRED_FOR_SUBMIT = (
 )
 
 
-class Initiative(db.Model):
+class Initiative(Versioned, db.Model):
     """A change request and, once accepted, the initiative it becomes.
 
     `state` is written only by workflows.lifecycle through pmo_web.workflow; views never

@@ -7,9 +7,10 @@ from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .base import Versioned
 
 
-class Department(db.Model):
+class Department(Versioned, db.Model):
     """A business unit that sends requests (e.g. Contact Management)."""
 
     __tablename__ = "departments"
@@ -22,7 +23,7 @@ class Department(db.Model):
         return self.name
 
 
-class Programme(db.Model):
+class Programme(Versioned, db.Model):
     """A group of initiatives managed together (e.g. a capital programme)."""
 
     __tablename__ = "programmes"
@@ -37,7 +38,7 @@ class Programme(db.Model):
         return self.name
 
 
-class StrategicPriority(db.Model):
+class StrategicPriority(Versioned, db.Model):
     """One of the organisation's strategic priorities that requests are aligned to."""
 
     __tablename__ = "strategic_priorities"
@@ -56,7 +57,7 @@ class StrategicPriority(db.Model):
         return list(db.session.scalars(select(cls).where(cls.active).order_by(cls.position, cls.id)))
 
 
-class Setting(db.Model):
+class Setting(Versioned, db.Model):
     """A configurable value kept as JSON under a key (weights, minimum rank ...)."""
 
     __tablename__ = "settings"

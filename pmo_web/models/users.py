@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, Versioned, utcnow
 
 ROLES = ("requester", "pmo", "approver", "viewer", "admin")
 ROLE_LABELS = {
@@ -34,7 +34,7 @@ RANK_LEVEL = {key: level for key, _label, level in RANKS}
 RANK_LABELS = {key: label for key, label, _level in RANKS}
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Versioned, db.Model):
     """A member of staff with a login; roles decide what they may do (DOMAIN.md 2)."""
 
     __tablename__ = "users"

@@ -16,13 +16,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from workflows.lifecycle import STAGES
 
+from ..concurrency import VersionedForm
 from ..fields import DateRequired, GovDateField, MoneyField, NotInFuture, select_choices
 from ..models.cases import BENEFIT_CATEGORIES
 from ..models.delivery import BENEFIT_STATUSES, LESSON_PRIORITIES, LESSON_TYPES
 from ..models.initiatives import SATISFACTION_SCALE
 
 
-class BenefitActualsForm(FlaskForm):
+class BenefitActualsForm(VersionedForm, FlaskForm):
     """What a benefit actually delivered, or why there is no measure of it yet."""
 
     owner = StringField("Benefit owner", widget=GovTextInput(), validators=[Length(max=120)],
@@ -114,7 +115,7 @@ def satisfaction_score(value) -> int | None:
         return None
 
 
-class SatisfactionForm(FlaskForm):
+class SatisfactionForm(VersionedForm, FlaskForm):
     """The sponsor's satisfaction with what was delivered, 1 (very dissatisfied) to 5."""
 
     satisfaction_score = RadioField(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from workflows.lifecycle import STATE_LABELS, IllegalTransition
 
-from .. import access
+from .. import access, concurrency
 from ..extensions import db
 from ..fields import money_params
 from ..gates.criteria import entry_checklist
@@ -130,13 +130,14 @@ def benefit_edit(initiative_id: int, benefit_id: int):
     benefit = benefit_or_404(initiative, benefit_id)
     check_may_change(initiative, BENEFIT_STATES, "Benefit actuals")
     form = BenefitActualsForm(obj=benefit, prefix=f"benefit-{benefit.id}")
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(benefit)
-        db.session.commit()
-        return benefit_saved(initiative, benefit, f"Benefit ‘{benefit.name}’ saved")
-    status = 422 if form.is_submitted() else 200
+        conflict = concurrency.save(form, [benefit], lambda: form.apply_to(benefit))
+        if conflict is None:
+            return benefit_saved(initiative, benefit, f"Benefit ‘{benefit.name}’ saved")
+    status = 409 if conflict else 422 if form.is_submitted() else 200
     return respond(initiative, "review/_benefit_form.html", status, benefit=benefit, benefit_form=form,
-                   editing=benefit.id)
+                   editing=benefit.id, row_conflict=conflict)
 
 
 @bp.route("/initiatives/<int:initiative_id>/benefits/new", methods=["GET", "POST"])
@@ -184,10 +185,11 @@ def satisfaction(initiative_id: int):
     initiative = access.initiative_or_404(initiative_id)
     check_may_change(initiative, SATISFACTION_STATES, "Stakeholder satisfaction")
     form = SatisfactionForm(obj=initiative)
+    conflict = None
     if form.validate_on_submit():
-        form.apply_to(initiative)
-        db.session.commit()
-        flash("Stakeholder satisfaction saved", "success")
-        return redirect(url_for(".benefits", initiative_id=initiative.id, _anchor="satisfaction"), 303)
-    status = 422 if form.is_submitted() else 200
-    return render("review/satisfaction.html", status=status, initiative=initiative, form=form)
+        conflict = concurrency.save(form, [initiative], lambda: form.apply_to(initiative))
+        if conflict is None:
+            flash("Stakeholder satisfaction saved", "success")
+            return redirect(url_for(".benefits", initiative_id=initiative.id, _anchor="satisfaction"), 303)
+    status = 409 if conflict else 422 if form.is_submitted() else 200
+    return render("review/satisfaction.html", status=status, initiative=initiative, form=form, conflict=conflict)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -79,6 +80,41 @@ def page_as(browser, live_app):
     yield open_as
     for context in contexts:
         context.close()
+
+
+@contextmanager
+def served(app):
+    """Serve `app` on a free loopback port for the duration; its address is in LIVE_URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """The demo portfolio served on 127.0.0.1: initiatives in every lifecycle state with a
+    believable history, and the demo logins (<role>@demo.local, password DEMO_PASSWORD)."""
+    from pmo_web import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    app = create_app({"SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      # Crawls load hundreds of pages: the browser keeps the static files
+                      # instead of asking for each one again on every page.
+                      "SEND_FILE_MAX_AGE_DEFAULT": 3600})
+    with app.app_context():
+        db.create_all()
+        demo.seed()
+    with served(app):
+        yield app
 
 
 def chromium_available() -> bool:

@@ -12,6 +12,12 @@ def count(model):
     return db.session.scalar(select(func.count(model.id)))
 
 
+def version_of(row) -> str:
+    """The row's saved version, which the edit page carries in its hidden field."""
+    model = type(row)
+    return str(db.session.scalar(select(model.version).where(model.id == row.id)))
+
+
 # ------------------------------------------------------------------------ departments
 
 
@@ -45,7 +51,7 @@ def test_department_list_counts_users(client, admin, users, department):
 
 def test_rename_and_retire_department(client, admin, department):
     response = client.post(url_for("admin.department_edit", department_id=department.id),
-                           data={"name": "Contact and Control"})
+                           data={"version": version_of(department), "name": "Contact and Control"})
     assert response.status_code == 303
     db.session.refresh(department)
     assert department.name == "Contact and Control"
@@ -56,7 +62,7 @@ def test_rename_department_to_an_existing_name_is_refused(client, admin, departm
     factories.make_department("Estates")
     db.session.commit()
     response = client.post(url_for("admin.department_edit", department_id=department.id),
-                           data={"name": "ESTATES", "active": "y"})
+                           data={"version": version_of(department), "name": "ESTATES", "active": "y"})
     assert response.status_code == 422
     db.session.refresh(department)
     assert department.name == "Contact Management"
@@ -64,7 +70,7 @@ def test_rename_department_to_an_existing_name_is_refused(client, admin, departm
 
 def test_department_keeps_its_own_name(client, admin, department):
     response = client.post(url_for("admin.department_edit", department_id=department.id),
-                           data={"name": "Contact Management", "active": "y"})
+                           data={"version": version_of(department), "name": "Contact Management", "active": "y"})
     assert response.status_code == 303
 
 
@@ -123,7 +129,7 @@ def test_edit_programme(client, admin):
     programme = factories.make_programme("Estates 2030")
     db.session.commit()
     response = client.post(url_for("admin.programme_edit", programme_id=programme.id), data={
-        "name": "Estates 2031", "start_year": "2027", "end_year": "2031"})
+        "version": version_of(programme), "name": "Estates 2031", "start_year": "2027", "end_year": "2031"})
     assert response.status_code == 303
     db.session.refresh(programme)
     assert (programme.name, programme.start_year, programme.end_year) == ("Estates 2031", 2027, 2031)
@@ -133,7 +139,7 @@ def test_edit_programme_refuses_years_out_of_order(client, admin):
     programme = factories.make_programme("Estates 2030")
     db.session.commit()
     response = client.post(url_for("admin.programme_edit", programme_id=programme.id), data={
-        "name": "Renamed", "start_year": "2031", "end_year": "2027"})
+        "version": version_of(programme), "name": "Renamed", "start_year": "2031", "end_year": "2027"})
     assert response.status_code == 422
     db.session.refresh(programme)
     assert programme.name == "Estates 2030"
@@ -194,7 +200,7 @@ def test_moving_a_priority_reorders_the_list(client, admin):
     factories.make_priority("Leveraging technology", position=2)
     db.session.commit()
     response = client.post(url_for("admin.priority_edit", priority_id=first.id),
-                           data={"name": first.name, "position": "3", "active": "y"})
+                           data={"version": version_of(first), "name": first.name, "position": "3", "active": "y"})
     assert response.status_code == 303
     assert priority_names_in_page(client) == ["Leveraging technology", "Enhancing service and standards"]
 
@@ -204,7 +210,7 @@ def test_retire_a_priority_while_another_stays_in_use(client, admin):
     factories.make_priority("Enhancing service and standards", position=2)
     db.session.commit()
     response = client.post(url_for("admin.priority_edit", priority_id=retiring.id),
-                           data={"name": retiring.name, "position": "1"})
+                           data={"version": version_of(retiring), "name": retiring.name, "position": "1"})
     assert response.status_code == 303
     db.session.refresh(retiring)
     assert not retiring.active
@@ -216,7 +222,7 @@ def test_the_last_priority_in_use_cannot_be_retired(client, admin):
     factories.make_priority("Retired one", position=2).active = False
     db.session.commit()
     response = client.post(url_for("admin.priority_edit", priority_id=last.id),
-                           data={"name": last.name, "position": "1"})
+                           data={"version": version_of(last), "name": last.name, "position": "1"})
     assert response.status_code == 422
     assert "At least one strategic priority must stay in use" in response.get_data(as_text=True)
     db.session.refresh(last)

@@ -3,6 +3,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from pmo_web.concurrency import token
 from pmo_web.extensions import db
 from pmo_web.models import GateSetting, Setting
 from workflows.gate import GATES
@@ -10,9 +11,16 @@ from workflows.gate import GATES
 DEFAULT_WEIGHTS = {"urgency": 30, "desirability": 30, "alignment": 25, "complexity": 15}
 
 
+def saved_token(model, *keys) -> str:
+    """The version token the page carries: the saved rows' versions now, "0" for none yet."""
+    db.session.expire_all()
+    return token(*(db.session.get(model, key) for key in keys))
+
+
 def weights_form(**overrides):
     data = {"urgency": "40", "desirability": "20", "alignment": "30", "complexity": "10",
-            "dashboard_min_rank": "inspector"}
+            "dashboard_min_rank": "inspector",
+            "version": saved_token(Setting, "scoring_weights", "dashboard_min_rank")}
     data.update(overrides)
     return data
 
@@ -71,7 +79,7 @@ def test_refused_weights_leave_earlier_saved_ones(client, admin):
 
 def gates_form(rows=None):
     """Every gate at its default unless `rows` says otherwise ({index: {field: value}})."""
-    data = {}
+    data = {"version": saved_token(GateSetting, *GATES)}
     for index in range(len(GATES)):
         row = {"approver_role": "approver", "quorum": "1", "capital_quorum": ""}
         row.update((rows or {}).get(index, {}))

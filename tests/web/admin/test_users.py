@@ -34,6 +34,8 @@ def edit_form(user, **overrides):
         "rank": user.rank,
         "roles": sorted(user.roles),
         "active": "y" if user.active else "",
+        # The version the page was drawn from: the user's saved version now.
+        "version": str(db.session.scalar(select(User.version).where(User.id == user.id))),
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}

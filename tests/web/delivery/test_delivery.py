@@ -40,6 +40,7 @@ def valid_details(users, **changes):
         "forecast_end": ["14", "4", "2027"],
         "delivery_confidence": "amber",
         "confidence_justification": "",
+        "version": "1",  # the version the page was drawn from: a fresh initiative's
     }
     data.update(changes)
     return data

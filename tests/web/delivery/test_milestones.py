@@ -39,6 +39,7 @@ def milestone_data(prefix: str, **changes) -> dict:
         "forecast_date": day_month_year(TODAY + timedelta(days=10)),
         "actual_date": ["", "", ""],
         "variance_note": "",
+        "version": "1",  # the version the row was drawn from: a fresh milestone's
     }
     fields.update(changes)
     return {f"{prefix}-{name}": value for name, value in fields.items() if value is not None}

@@ -113,15 +113,16 @@ def test_a_decided_review_conflicts(client, auth, users, requested, second_appro
 
 def test_a_racing_duplicate_is_caught_by_the_unique_key(client, auth, users, requested, monkeypatch):
     review = requested("G1")
-    record = service.record_decision
+    lock = service._lock_for_decision
 
-    def other_tab_first(gate_review, user, decision, **kwargs):
-        # The same approver's other tab commits between this request's checks and its insert.
-        db.session.execute(insert(GateDecision).values(review_id=gate_review.id, approver_id=user.id,
+    def other_tab_first(gate_review):
+        # The same approver's other tab inserts between this request's (locked) read of the
+        # decisions and its insert: possible on SQLite, where FOR UPDATE is a no-op.
+        lock(gate_review)
+        db.session.execute(insert(GateDecision).values(review_id=gate_review.id, approver_id=users["approver"].id,
                                                        decision="approve", comment=""))
-        return record(gate_review, user, decision, **kwargs)
 
-    monkeypatch.setattr(service, "record_decision", other_tab_first)
+    monkeypatch.setattr(service, "_lock_for_decision", other_tab_first)
     auth.login(users["approver"])
     response = decide(client, review, "approve")
     assert response.status_code == 409

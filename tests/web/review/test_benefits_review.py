@@ -50,7 +50,7 @@ def actuals(prefix: str, **changes) -> dict:
     fields = {"owner": "Supt. Custody", "actual_value": "380 hours a month",
               "actual_date": [str(date.today().day), str(date.today().month), str(date.today().year)],
               "realised_value": "", "evidence": "Duty system report, March", "no_actual_reason": "",
-              "status": "realised"}
+              "status": "realised", "version": "1"}  # the version of a fresh benefit
     fields.update(changes)
     return {f"{prefix}-{name}": value for name, value in fields.items()}
 

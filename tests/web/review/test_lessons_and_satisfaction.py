@@ -137,7 +137,8 @@ def test_pmo_and_admin_record_satisfaction(client, auth, users, role):
     page = client.get(satisfaction_url(initiative))
     assert page.status_code == 200 and b"Very dissatisfied" in page.data and b"Very satisfied" in page.data
     response = client.post(satisfaction_url(initiative),
-                           data={"satisfaction_score": "4", "satisfaction_comment": " Sponsor pleased with go-live. "})
+                           data={"satisfaction_score": "4", "satisfaction_comment": " Sponsor pleased with go-live. ",
+                                 "version": str(initiative.version)})
     assert response.status_code == 303
     saved = reload(initiative)
     assert (saved.satisfaction_score, saved.satisfaction_comment) == (4, "Sponsor pleased with go-live.")

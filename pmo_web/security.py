@@ -1,0 +1,125 @@
+"""Security settings checked at start-up and the security headers sent on every response.
+
+Two jobs, both in one place so that a reviewer finds them together:
+
+- `check_settings` refuses to build the app with settings that would be unsafe: a security
+  marking this service is not accredited for, or (with ``PMO_ENV=production``) a missing,
+  short or well-known SECRET_KEY, or DEBUG on. Production also turns on Secure cookies.
+- `add_headers` runs after every request, so pages, htmx fragments, redirects, error pages,
+  static files and /health all carry the same Content-Security-Policy and friends.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+
+# The markings of the Government Security Classifications this service may hold. SECRET and
+# above need accredited systems this app is not; refusing them at start-up stops a
+# misconfiguration from labelling pages with a marking the data may not live under.
+MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE")
+
+# Everything from our own origin and nothing inline: no 'unsafe-inline', no 'unsafe-eval'.
+# htmx is configured (meta tag in base.html) not to eval, not to run scripts in swaps and not
+# to inject its indicator <style>, so it works under this policy. data: images are GOV.UK
+# Frontend's inline SVGs; frame-ancestors 'none' stops clickjacking in modern browsers and
+# X-Frame-Options DENY in old ones.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+# Two years, the HSTS preload list's minimum; sent only in production, where TLS is certain
+# (a browser that saw it on http://127.0.0.1 during development would refuse plain HTTP there).
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
+
+SECRET_KEY_MIN_LENGTH = 32
+
+# Values that appear in tutorials, this repository's tests and docs, or that people type when
+# asked for "a secret". A production key must be none of them, whatever its length.
+KNOWN_SECRET_KEYS = frozenset({
+    "", "dev", "development", "secret", "secret-key", "secret_key", "secretkey", "changeme",
+    "change-me", "change_me", "please-change-me", "default", "password", "test", "testing",
+    "test-secret", "browser-tests", "map-only", "pmo", "pmo-web", "pmo_web",
+    "your-secret-key", "your_secret_key", "super-secret", "supersecret", "notsecret",
+    "replace-me", "insecure", "dev-secret", "development-secret-key-change-me",
+})
+
+
+def register(app: Flask) -> None:
+    """Check the settings (raising RuntimeError if unsafe) and send the headers on every response."""
+    check_settings(app)
+    app.after_request(add_headers)
+
+
+def is_production(app: Flask) -> bool:
+    return app.config.get("PMO_ENV", "development") == "production"
+
+
+def check_settings(app: Flask) -> None:
+    """Refuse settings that would be unsafe; apply what production always needs.
+
+    Raises RuntimeError with a message that says what to change, so a deployment fails at
+    start-up rather than running with forgeable sessions or a traceback-leaking debugger.
+    """
+    marking = str(app.config.get("SECURITY_MARKING") or "").strip().upper()
+    if marking not in MARKINGS:
+        raise RuntimeError(
+            f"PMO_SECURITY_MARKING is {app.config.get('SECURITY_MARKING')!r}; this service may "
+            f"only hold {' or '.join(MARKINGS)} information. Set one of those.")
+    app.config["SECURITY_MARKING"] = marking
+
+    environment = app.config.get("PMO_ENV", "development")
+    if environment not in ("development", "production"):
+        raise RuntimeError(f"PMO_ENV is {environment!r}; use 'production' or 'development'.")
+    if not is_production(app):
+        return
+
+    problems = secret_key_problems(app.config.get("SECRET_KEY"))
+    if app.debug or app.config.get("DEBUG"):
+        problems.append("DEBUG is on: the debugger would show code and data to anyone who "
+                        "triggers an error. Unset FLASK_DEBUG / DEBUG")
+    if problems:
+        raise RuntimeError("PMO_ENV=production refuses to start: " + "; ".join(problems) + ".")
+
+    # Cookies only over TLS: a session cookie sent over plain HTTP can be stolen on the wire.
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def secret_key_problems(secret_key) -> list[str]:
+    """What is wrong with a production SECRET_KEY (empty when it is fine)."""
+    hint = "set SECRET_KEY to e.g. the output of python3 -c 'import secrets; print(secrets.token_hex(32))'"
+    if not secret_key:
+        return [f"SECRET_KEY is missing: {hint}"]
+    key = secret_key.decode() if isinstance(secret_key, bytes) else str(secret_key)
+    if key.strip().lower() in KNOWN_SECRET_KEYS:
+        return [f"SECRET_KEY is a well-known default value: {hint}"]
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return [f"SECRET_KEY is shorter than {SECRET_KEY_MIN_LENGTH} characters: {hint}"]
+    if len(set(key)) < 8:
+        return [f"SECRET_KEY repeats too few characters to be random: {hint}"]
+    return []
+
+
+def add_headers(response):
+    """Set the security headers on a response (after_request: runs for errors and static too)."""
+    from flask import current_app
+
+    for name, value in HEADERS.items():
+        response.headers[name] = value
+    if is_production(current_app):
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    # Pages and fragments carry OFFICIAL data: no shared (or browser back-button disk) cache
+    # may keep them. Static files are public and versioned by deployment, so they may be cached.
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,106 @@
+"""axe-core for the browser tests: fetched by the test setup (never shipped), pinned and verified.
+
+`npm pack` downloads the published tarball once into a cache folder outside the repository
+(~/.cache/pmo-web/); its sha512 must match the integrity the npm registry publishes for that
+version (pinned below), so a changed or tampered package fails the run instead of testing with it.
+`check(page)` injects axe into a page and returns the WCAG A and AA violations.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+AXE_VERSION = "4.14.1"
+# `npm view axe-core@4.14.1 dist.integrity`
+AXE_INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+# The WCAG 2.0, 2.1 and 2.2 success criteria at levels A and AA (axe's rule tags).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pmo-web" / f"axe-core-{AXE_VERSION}"
+
+
+class AxeUnavailable(RuntimeError):
+    """axe-core could not be fetched or did not match its pinned integrity."""
+
+
+def integrity_of(tarball: bytes) -> str:
+    """The npm `dist.integrity` string (Subresource Integrity, sha512) of a tarball."""
+    return "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+
+
+def axe_source() -> str:
+    """The text of axe.min.js from the pinned release, fetching its tarball on first use.
+
+    The integrity is checked on every use, not only after the download, so a cached tarball
+    that was changed later is refused as well."""
+    tarball = CACHE / f"axe-core-{AXE_VERSION}.tgz"
+    if not tarball.exists():
+        _fetch(tarball)
+    packed = tarball.read_bytes()
+    found = integrity_of(packed)
+    if found != AXE_INTEGRITY:
+        raise AxeUnavailable(f"{tarball} has integrity {found}, not the pinned {AXE_INTEGRITY}: "
+                             "delete it to fetch it again")
+    with tarfile.open(fileobj=io.BytesIO(packed)) as archive:
+        return archive.extractfile("package/axe.min.js").read().decode("utf-8")
+
+
+def _fetch(tarball: Path) -> None:
+    """`npm pack` the pinned release into the cache (via a temporary folder, then a rename,
+    so an interrupted download never leaves a partial tarball behind)."""
+    tarball.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tarball.parent) as scratch:
+        try:
+            subprocess.run(["npm", "pack", f"axe-core@{AXE_VERSION}", "--silent", "--pack-destination", scratch],
+                           check=True, capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.SubprocessError) as error:
+            raise AxeUnavailable(f"npm pack axe-core@{AXE_VERSION} failed: {error}") from error
+        (Path(scratch) / tarball.name).replace(tarball)
+
+
+def install(context) -> None:
+    """Load axe into every page the Playwright browser context opens, before the page's own
+    scripts (an init script: cheaper than injecting it after each navigation)."""
+    context.add_init_script(script=axe_source())
+
+
+def check(page) -> list[dict]:
+    """Run axe on the whole page for the WCAG A/AA tags; return its violations, each with
+    the rule id, impact, help and the failing elements.
+
+    The page's browser context must bypass CSP: the app's script-src 'self' would otherwise
+    block the injected script, as it should block any inline script."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source())
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            // GOV.UK Frontend's radios announce their conditional reveal with aria-expanded,
+            // which ARIA 1.2 does not list for role=radio. The Design System keeps it on purpose:
+            // screen readers do announce it and research found it helps (alphagov/govuk-frontend
+            // issue 979, a documented known issue; w3c/aria issue 1404 proposes allowing it).
+            // Only that one attribute on that one component is let through.
+            const govukRevealRadio = (v, n) => v.id === "aria-allowed-attr"
+                && n.all.concat(n.any, n.none).every((check) => /aria-expanded/.test(check.message))
+                && document.querySelector(n.target[0])?.matches(".govuk-radios__input[aria-controls]");
+            return result.violations.map((v) => ({...v, nodes: v.nodes.filter((n) => !govukRevealRadio(v, n))}))
+                .filter((v) => v.nodes.length).map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary,
+                                            html: n.html.slice(0, 200)})),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+
+
+def describe(url: str, violations: list[dict]) -> list[str]:
+    """One readable line per failing element, for assertion messages."""
+    return [f"{url}: {violation['id']} ({violation['impact']}) {violation['help']} at {node['target']}: "
+            f"{node['summary']}" for violation in violations for node in violation["nodes"]]
