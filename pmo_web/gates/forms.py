@@ -48,11 +48,11 @@ class GateRequestForm(FlaskForm):
 
 
 def _only_for(*decisions: str):
-    """Check a field only when the chosen decision reveals it.
+    """Check a field only when the chosen decision needs it.
 
-    The fields of other decisions are hidden by the radios' conditional reveal, so
-    anything typed there before the approver changed their mind is ignored, not reported
-    as an error they cannot see.
+    The form shows every decision's fields at once (each says which decision it is for), so
+    anything typed in another decision's fields, say before the approver changed their mind,
+    is ignored rather than reported as an error in a field that does not apply.
     """
 
     def check(form, field):

@@ -81,16 +81,7 @@ def check(page) -> list[dict]:
     return page.evaluate(
         """async (tags) => {
             const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-            // GOV.UK Frontend's radios announce their conditional reveal with aria-expanded,
-            // which ARIA 1.2 does not list for role=radio. The Design System keeps it on purpose:
-            // screen readers do announce it and research found it helps (alphagov/govuk-frontend
-            // issue 979, a documented known issue; w3c/aria issue 1404 proposes allowing it).
-            // Only that one attribute on that one component is let through.
-            const govukRevealRadio = (v, n) => v.id === "aria-allowed-attr"
-                && n.all.concat(n.any, n.none).every((check) => /aria-expanded/.test(check.message))
-                && document.querySelector(n.target[0])?.matches(".govuk-radios__input[aria-controls]");
-            return result.violations.map((v) => ({...v, nodes: v.nodes.filter((n) => !govukRevealRadio(v, n))}))
-                .filter((v) => v.nodes.length).map((v) => ({
+            return result.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary,
                                             html: n.html.slice(0, 200)})),

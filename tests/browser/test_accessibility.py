@@ -5,9 +5,9 @@ history) and follows every same-origin link from the role's home page. Pages tha
 by a row id are one page to check, except that an initiative's pages are checked once per
 lifecycle state, because each state draws different sections and buttons.
 
-The htmx tests then act as a person would (the kanban's Move menu, the score's live preview,
-inline milestone and benefit rows, "add another" in the business case, a refused move, an
-invalid inline save) and after each swap check the page again and that keyboard focus is
+The htmx tests then act as a person would (the kanban's Move menu and filters, the score's
+live preview, inline milestone and benefit rows, a benefit added at review, "add another" in
+the business case, a refused move, an invalid inline save) and after each swap check the page again and that keyboard focus is
 somewhere sensible: never lost to <body>, but in or on the swapped region or its error summary.
 """
 from __future__ import annotations
@@ -251,6 +251,28 @@ def test_a_kanban_move_from_the_move_menu(axe_context, pick):
     no_violations(page, "a move")
 
 
+def test_filtering_the_board_keeps_focus_on_the_filter(axe_context):
+    page = axe_context("pmo")
+    open_board(page)
+    department = page.get_by_label("Department", exact=True)
+    department.focus()
+    with page.expect_response(re.compile(r"/triage\?")) as filtered:
+        department.select_option(index=1)  # htmx sends the form on change and swaps #board
+    assert filtered.value.ok
+
+    settled(page)
+    expect(department).to_be_focused()  # the filter sits outside the swapped board
+    expect(page).to_have_url(re.compile(r"[?&]department=\d+"))
+    no_violations(page, "filtering the board")
+
+    apply = page.get_by_role("button", name="Apply filters")
+    with page.expect_response(re.compile(r"/triage\?")):
+        apply.click()  # the same form submitted: htmx again, not a page load
+    settled(page)
+    expect(apply).to_be_focused()
+    no_violations(page, "applying the board's filters")
+
+
 def test_a_refused_move_is_announced_on_the_card_and_takes_focus(axe_context, pick, demo_app):
     initiative_id = pick("submitted")
     page = axe_context("pmo")
@@ -344,6 +366,24 @@ def test_inline_benefit_actuals(axe_context, pick):
     expect(page.locator(f"#{row_id}")).to_contain_text("Measured at review")
     wait_for_focus_in(page, f"#{row_id}")
     no_violations(page, "saving a benefit row")
+
+
+def test_adding_a_benefit_found_at_review(axe_context, pick):
+    page = axe_context("pmo")
+    page.goto(f"/initiatives/{pick('benefits_review')}/benefits-review")
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Add a benefit found at review").click()
+
+    expect(page.locator("#benefit-new")).to_be_visible()
+    wait_for_focus_in(page, "#benefit-new")
+    expect(page.locator("#benefit-new").get_by_label("Benefit", exact=True)).to_be_focused()
+    no_violations(page, "adding a benefit row")
+
+    with page.expect_response(re.compile(r"/benefits/new")) as invalid:
+        page.locator("#benefit-new").get_by_role("button", name="Add benefit").click()  # nothing filled in
+    assert invalid.value.status == 422
+    wait_for_focus_in(page, "#benefit-new .govuk-error-summary")
+    no_violations(page, "an invalid new benefit row")
 
 
 def test_business_case_add_another_row(axe_context, pick):
