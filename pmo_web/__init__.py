@@ -16,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # One blueprint per area; see the README's map of the code.
 AREAS = (
     "auth", "intake", "initiatives", "triage", "scoring", "cases", "gates",
-    "delivery", "review", "admin",
+    "delivery", "review", "raid", "lessons", "benefits", "resources", "admin",
 )
 
 

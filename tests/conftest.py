@@ -53,13 +53,25 @@ def app():
 def _ensure_server_schema() -> None:
     """On a database server, build the schema once and reuse it: DDL for every test costs
     more than the test. Rebuilt whenever a test (the migration check) has removed it."""
+    global _server_columns_checked
     from sqlalchemy import inspect
 
-    if set(db.metadata.tables) - set(inspect(db.engine).get_table_names()):
+    inspector = inspect(db.engine)
+    stale = bool(set(db.metadata.tables) - set(inspector.get_table_names()))
+    if not stale and not _server_columns_checked:
+        # Once per run, also compare columns: a schema left by an older checkout of the
+        # code has the tables but not a column added since.
+        stale = any({c.name for c in table.columns} - {c["name"] for c in inspector.get_columns(name)}
+                    for name, table in db.metadata.tables.items())
+    _server_columns_checked = True
+    if stale:
         db.drop_all()
         db.create_all()
     else:
         _empty_server_tables()
+
+
+_server_columns_checked = False
 
 
 def _empty_server_tables() -> None:

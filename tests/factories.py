@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from pmo_web.extensions import db
 from pmo_web.models import (Benefit, BusinessCase, CaseBenefit, CaseCost, CaseOption, Department,
-                            Initiative, Lesson, Milestone, Programme, Score, StrategicPriority, User)
+                            Initiative, Lesson, Milestone, Programme, RaidItem, Score, StrategicPriority,
+                            User)
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -125,3 +126,21 @@ def make_lesson(initiative: Initiative, **fields) -> Lesson:
     db.session.add(lesson)
     db.session.flush()
     return lesson
+
+
+def make_raid_item(initiative: Initiative, kind: str = "risk", **fields) -> RaidItem:
+    """A RAID item of `kind` with the fields that kind needs (a risk: likelihood 3 x impact 4)."""
+    defaults = {
+        "risk": {"title": "Supplier may deliver late", "status": "open", "likelihood": 3, "impact": 4,
+                 "category": "supplier", "response": "reduce", "review_date": date.today() + timedelta(days=14)},
+        "assumption": {"title": "Funding continues next year", "status": "unvalidated",
+                       "due_date": date.today() + timedelta(days=30)},
+        "issue": {"title": "Test environment unavailable", "status": "open", "issue_type": "problem",
+                  "priority": "high", "due_date": date.today() + timedelta(days=7)},
+        "dependency": {"title": "Needs the new network", "status": "open", "direction": "we_need",
+                       "external_party": "Network supplier", "due_date": date.today() + timedelta(days=60)},
+    }[kind]
+    item = RaidItem(initiative_id=initiative.id, kind=kind, **{**defaults, **fields})
+    db.session.add(item)
+    db.session.flush()
+    return item

@@ -10,7 +10,7 @@ from workflows.lifecycle import (GATE_TRIGGERS, STAGE_OF, STAGES, STATE_LABELS, 
                                  TRIGGER_INPUTS, TRIGGER_LABELS, IllegalTransition, NotPermitted, WorkflowError,
                                  transition_for, triggers_from)
 
-from .. import access
+from .. import access, history
 from ..errors import workflow_status
 from ..extensions import db
 from ..gates.service import gate_code_for, open_review
@@ -88,7 +88,8 @@ def portfolio():
 def _hub_context(initiative: Initiative, refusal: WorkflowError | None = None, moved: bool = False) -> dict:
     """Everything the hub page and its lifecycle and timeline fragments show."""
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.initiative_id == initiative.id)
+        select(AuditEvent).where(AuditEvent.initiative_id == initiative.id,
+                                 AuditEvent.kind != history.KIND)  # lifecycle, not register edits
         .order_by(AuditEvent.created_at, AuditEvent.id)).all()  # actors are joined eagerly
     moves = [StageMove(e.created_at, e.from_state, e.to_state) for e in events if e.kind == "transition"]
     stage_times = time_in_stages(initiative.created_at, moves, initiative.state, utcnow())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflows.lifecycle import STAGES
 
 from ..extensions import db
+from ..history import Audited
 from .base import UTCDateTime, Versioned, utcnow
 from .cases import BENEFIT_CATEGORIES
 
@@ -35,8 +36,10 @@ def describe_variance(days: int | None) -> str:
     return f"{count} day{'s' if count != 1 else ''} {'late' if days > 0 else 'early'}"
 
 
-class Milestone(Versioned, db.Model):
+class Milestone(Audited, Versioned, db.Model):
     """A delivery milestone with baseline, forecast and actual dates."""
+
+    audit_noun = "milestone"
 
     __tablename__ = "milestones"
 
@@ -73,8 +76,10 @@ class Milestone(Versioned, db.Model):
         return "overdue" if due < date.today() else "open"
 
 
-class Benefit(Versioned, db.Model):
+class Benefit(Audited, Versioned, db.Model):
     """A benefit in the register (DOMAIN.md 6): planned at business case, measured at review."""
+
+    audit_noun = "benefit"
 
     __tablename__ = "benefits"
 
@@ -110,8 +115,10 @@ class Benefit(Versioned, db.Model):
         return dict(BENEFIT_CATEGORIES).get(self.category, self.category)
 
 
-class Lesson(db.Model):
+class Lesson(Audited, db.Model):
     """A lesson learned (DOMAIN.md 5); initiative, owner, dependencies and date are required."""
+
+    audit_noun = "lesson"
 
     __tablename__ = "lessons"
 

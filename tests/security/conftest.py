@@ -20,7 +20,7 @@ from sqlalchemy import select
 from pmo_web import create_app
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import Benefit, Milestone
+from pmo_web.models import Benefit, Lesson, Milestone, RaidItem
 from pmo_web.models.sessions import BOOKKEEPING_TABLES
 from tests import factories
 from tests.security.route_matrix import MATRIX, ROLES
@@ -65,10 +65,13 @@ class World:
             factories.make_milestone(initiative)
             factories.make_benefit(initiative)
             factories.make_lesson(initiative)
+            factories.make_raid_item(initiative, owner_id=self.users["pmo"].id)
             self.initiatives[state] = initiative
         self.outsider_initiative = factories.make_initiative(owner=self.outsider, state="delivery")
         factories.make_milestone(self.outsider_initiative)
         factories.make_benefit(self.outsider_initiative)
+        factories.make_lesson(self.outsider_initiative)
+        factories.make_raid_item(self.outsider_initiative)
         self.reviews = {}
         for state, initiative in self.initiatives.items():
             try:
@@ -89,6 +92,8 @@ class World:
             "initiative_id": lambda: initiative.id,
             "milestone_id": lambda: self.child_id(Milestone, initiative.id),
             "benefit_id": lambda: self.child_id(Benefit, initiative.id),
+            "lesson_id": lambda: self.child_id(Lesson, initiative.id),
+            "raid_item_id": lambda: self.child_id(RaidItem, initiative.id),
             "review_id": lambda: (self.reviews.get(state) or self.reviews["business_case"]).id,
             "user_id": lambda: self.users["requester"].id,
             "department_id": lambda: self.department.id,

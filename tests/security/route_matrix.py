@@ -112,8 +112,36 @@ MATRIX: dict[str, Access] = {
     "admin.gates": Access(frozenset({"admin"})),
 }
 
+
+
+def _merge_area_matrices() -> None:
+    """Add the entries of every ``route_matrix_<area>.py`` module beside this one.
+
+    Each area that adds routes declares them in its own module (``ENTRIES``, a dict like
+    MATRIX, and optionally ``OBJECT_ARGS``, the URL variables that name its rows), so that
+    areas built side by side never edit the same lines. A name declared twice is an error.
+    """
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    global OBJECT_ARGS
+    here = Path(__file__).parent
+    for info in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name):
+        if not info.name.startswith("route_matrix_"):
+            continue
+        module = importlib.import_module(f"{__package__}.{info.name}")
+        twice = set(module.ENTRIES) & set(MATRIX)
+        if twice:
+            raise RuntimeError(f"{info.name} declares {sorted(twice)} again")
+        MATRIX.update(module.ENTRIES)
+        OBJECT_ARGS = OBJECT_ARGS | frozenset(getattr(module, "OBJECT_ARGS", ()))
+
+
 # URL variables that name a row; the object-level tests aim these at rows the user may not see.
-OBJECT_ARGS = frozenset({"initiative_id", "review_id", "milestone_id", "benefit_id"})
+OBJECT_ARGS = frozenset({"initiative_id", "review_id", "milestone_id", "benefit_id", "lesson_id",
+                         "raid_item_id"})
+_merge_area_matrices()
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
 # OPTIONS is answered by Flask itself from the URL map, without running the view.
 CHECKED_METHODS = ("GET", "HEAD", *MUTATING)

@@ -102,7 +102,8 @@ def test_roles_refused_a_page_are_refused_its_post(app, world):
     assert problems == []
 
 
-CHILD_OF = {"milestone_id": factories.Milestone, "benefit_id": factories.Benefit}
+CHILD_OF = {"milestone_id": factories.Milestone, "benefit_id": factories.Benefit,
+            "lesson_id": factories.Lesson, "raid_item_id": factories.RaidItem}
 
 
 def test_a_child_of_another_initiative_is_not_found(app, world):
