@@ -119,8 +119,9 @@ def lock_chain(connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
 
 
-def _forget_head(session, _flush_context, _instances) -> None:
-    """Each flush reads the head afresh: an earlier flush may have been rolled back."""
+def forget_head(session, *_flush_args) -> None:
+    """Read the head afresh at the next append: an earlier flush may have been rolled back,
+    or rows may have been appended outside the ORM (bulk loads)."""
     session.info.pop(_HEAD_KEY, None)
 
 
@@ -153,7 +154,7 @@ def _link(_mapper, connection, target) -> None:
 def watch(model, table) -> None:
     """Chain every new row of `model` and guard `table` when create_all builds it."""
     event.listen(model, "before_insert", _link)
-    event.listen(Session, "before_flush", _forget_head)
+    event.listen(Session, "before_flush", forget_head)
     for dialect, statements in GUARD_DDL.items():
         for statement in statements:
             event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))

@@ -14,6 +14,7 @@ DEMO_PASSWORD = "demo-password-2026"
 def register(app) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_scale)
     app.cli.add_command(backup_database)
     app.cli.add_command(restore_database)
     app.cli.add_command(audit_verify)
@@ -62,6 +63,24 @@ def seed_demo():
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role in ("requester", "pmo", "approver", "viewer", "admin"):
         click.echo(f"  {role:<10} {role}@demo.local")
+
+
+@click.command("seed-scale")
+@click.option("--factor", type=float, default=1.0, show_default=True,
+              help="Multiply every default size (0.1 for a tenth of force scale).")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same rows).")
+@click.option("--add", is_flag=True, help="Add to a database that already holds initiatives.")
+def seed_scale(factor: float, seed: int, add: bool):
+    """Load force-scale data for benchmarks (5,000 initiatives over ten years, 50,000 RAID
+    items, 100,000 audit events ...) with bulk inserts; see pmo_web/scale.py."""
+    from .scale import PASSWORD, Sizes
+    from .scale import seed_scale as load
+
+    try:
+        load(Sizes().scaled(factor), seed=seed, add=add, echo=click.echo)
+    except RuntimeError as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(f"Scale users sign in as user<N>.<tag>@scale.example with password {PASSWORD}.")
 
 
 @click.command("audit-verify")

@@ -1,15 +1,19 @@
 """The PMO's kanban: which initiatives sit in which column and lane, and what each card can do.
 
-The board loads in a fixed number of queries whatever its size: one for the cards with
-their latest priority band, plus what the eager loads of owner and department need.
-What a card may do is worked out from its state and the user's roles alone (no queries).
+A lane shows its LANE_PAGE longest-waiting cards and a "Show more" control for the rest
+(loaded with htmx, a page at a time), so the board costs the same to draw with 200 live
+initiatives or 20,000: one query counts every lane, one fetches the shown cards with their
+latest priority band (a window function numbers each lane's cards), plus the eager loads
+of owner and department. What a card may do is worked out from its state and the user's
+roles alone (no queries); its Move menu is fetched only when opened.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import chain
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS, TRIGGER_INPUTS, TRIGGER_LABELS, transition_for
 
@@ -32,6 +36,8 @@ BOARD_STATES: tuple[str, ...] = tuple(chain.from_iterable(COLUMN_LANES.values())
 STAGE_LABELS = dict(STAGES)
 # Priority bands (DOMAIN.md 3) as tag colours; the band is always written out too.
 BAND_TAGS = {"High": "govuk-tag--red", "Medium": "govuk-tag--orange", "Low": "govuk-tag--green"}
+# Cards a lane shows before "Show more", and cards each "Show more" adds.
+LANE_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,25 @@ class Lane:
     state: str
     label: str
     cards: list[Card] = field(default_factory=list)
+    # Whether the lane has a heading of its own (see Column.shows_lanes).
+    titled: bool = False
+    # Every card in the lane, shown or not.
+    total: int = 0
+
+    @property
+    def hidden(self) -> int:
+        """Cards in the lane not shown yet."""
+        return max(0, self.total - len(self.cards))
+
+    @property
+    def next_show(self) -> int:
+        """How many cards "Show more" asks for: one more page than are shown."""
+        return len(self.cards) + LANE_PAGE
+
+    @property
+    def more(self) -> int:
+        """How many cards "Show more" adds."""
+        return min(self.hidden, LANE_PAGE)
 
 
 @dataclass
@@ -86,7 +111,7 @@ class Column:
 
     @property
     def count(self) -> int:
-        return sum(len(lane.cards) for lane in self.lanes)
+        return sum(lane.total for lane in self.lanes)
 
     @property
     def shows_lanes(self) -> bool:
@@ -103,26 +128,69 @@ def moves_for(initiative: Initiative, user) -> list[Move]:
     ]
 
 
-def load_cards(user, *conditions) -> list[Card]:
-    """Cards for the board's initiatives matching `conditions`, longest in their state first."""
+def _band():
+    """The current priority band of the initiative in the row: the latest scoring's, as overridden."""
     # The latest scoring is the current one (DOMAIN.md 3); ids grow with time.
-    latest = (select(Score.initiative_id, func.max(Score.id).label("score_id"))
-              .group_by(Score.initiative_id).subquery())
-    band = func.coalesce(func.nullif(Score.band_override, ""), Score.band)
+    later = aliased(Score)
+    latest = select(func.max(later.id)).where(later.initiative_id == Initiative.id).scalar_subquery()
+    band = select(func.coalesce(func.nullif(Score.band_override, ""), Score.band)).where(Score.id == latest)
+    return band.scalar_subquery()
+
+
+def load_cards(user, *conditions) -> list[Card]:
+    """Every card matching `conditions` (used for one card at a time), longest in its state first."""
     rows = db.session.execute(
-        select(Initiative, band)
-        .outerjoin(latest, latest.c.initiative_id == Initiative.id)
-        .outerjoin(Score, Score.id == latest.c.score_id)
+        select(Initiative, _band())
         .where(access.visible_clause(user), Initiative.state.in_(BOARD_STATES), *conditions)
         .order_by(Initiative.state_changed_at, Initiative.id)
     ).all()
     return [Card(initiative, band, moves_for(initiative, user)) for initiative, band in rows]
 
 
-def arrange(cards: list[Card]) -> list[Column]:
-    """Put the cards in their columns and lanes, keeping their order."""
+def lane_counts(user, *conditions) -> dict[str, int]:
+    """Cards per board state for `user` and the filters, in one query."""
+    return dict(db.session.execute(
+        select(Initiative.state, func.count())
+        .where(access.visible_clause(user), Initiative.state.in_(BOARD_STATES), *conditions)
+        .group_by(Initiative.state)).all())
+
+
+def load_board(user, *conditions, also: int | None = None, expanded: tuple[str, int] | None = None) -> list["Column"]:
+    """The board's columns: each lane's first LANE_PAGE cards (or, for the `expanded`
+    (state, count) lane, its first `count`), and the card `also` wherever it is."""
+    position = func.row_number().over(
+        partition_by=Initiative.state, order_by=(Initiative.state_changed_at, Initiative.id)).label("position")
+    ranked = (select(Initiative.id, Initiative.state, position)
+              .where(access.visible_clause(user), Initiative.state.in_(BOARD_STATES), *conditions)
+              .subquery())
+    shown = [ranked.c.position <= LANE_PAGE, Initiative.id == also]
+    if expanded:
+        shown.append(and_(ranked.c.state == expanded[0], ranked.c.position <= expanded[1]))
+    rows = db.session.execute(
+        select(Initiative, _band())
+        .join(ranked, ranked.c.id == Initiative.id)
+        .where(or_(*shown))
+        .order_by(Initiative.state_changed_at, Initiative.id)
+    ).all()
+    cards = [Card(initiative, band, moves_for(initiative, user)) for initiative, band in rows]
+    return arrange(cards, lane_counts(user, *conditions))
+
+
+def lane_of(columns: list["Column"], state: str) -> "Lane":
+    """The lane of `state` on a board built by load_board."""
+    return next(lane for column in columns for lane in column.lanes if lane.state == state)
+
+
+def arrange(cards: list[Card], totals: dict[str, int] | None = None) -> list[Column]:
+    """Put the cards in their columns and lanes, keeping their order; `totals` counts each lane."""
     lanes = {state: Lane(state, STATE_LABELS[state]) for state in BOARD_STATES}
     for card in cards:
         lanes[card.initiative.state].cards.append(card)
-    return [Column(stage, STAGE_LABELS[stage], [lanes[state] for state in states])
-            for stage, states in COLUMN_LANES.items()]
+    for state, lane in lanes.items():
+        lane.total = (totals or {}).get(state, len(lane.cards))
+    columns = [Column(stage, STAGE_LABELS[stage], [lanes[state] for state in states])
+               for stage, states in COLUMN_LANES.items()]
+    for column in columns:
+        for lane in column.lanes:
+            lane.titled = column.shows_lanes
+    return columns

@@ -1,7 +1,7 @@
 """The PMO's kanban board: see every live initiative by stage and move cards through the lifecycle."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from workflows.lifecycle import GuardRefused, WorkflowError
@@ -14,7 +14,7 @@ from ..models import Initiative
 from ..models.base import utcnow
 from ..workflow import fire
 from . import bp
-from .board import arrange, load_cards
+from .board import BOARD_STATES, LANE_PAGE, lane_of, load_board, load_cards, moves_for
 from .forms import BoardFilters, MoveForm
 
 
@@ -24,6 +24,33 @@ def board():
     """The kanban: one column per stage, filtered by department, programme and manager."""
     filters = BoardFilters(formdata=request.args)
     return render("triage/board.html", "triage/_board.html", **_board_context(filters))
+
+
+# The most cards one lane may be asked to show at once.
+LANE_LIMIT = 1000
+
+
+@bp.get("/triage/lanes/<lane>")
+@access.roles_required("pmo", "admin")
+def lane(lane: str):
+    """One lane with more of its cards ("Show more"): the lane for htmx, else the whole board."""
+    if lane not in BOARD_STATES:
+        abort(404)
+    show = min(max(request.args.get("show", LANE_PAGE, type=int), LANE_PAGE), LANE_LIMIT)
+    filters = BoardFilters(formdata=request.args)
+    context = _board_context(filters, expanded=(lane, show))
+    return render("triage/board.html", "triage/_lane.html", lane=lane_of(context["columns"], lane),
+                  first_new=show - LANE_PAGE, **context)
+
+
+@bp.get("/triage/<int:initiative_id>/moves")
+@access.roles_required("pmo", "admin")
+def moves(initiative_id: int):
+    """A card's Move menu, fetched when opened; without JavaScript, a page of its own."""
+    initiative = access.initiative_or_404(initiative_id)
+    filters = BoardFilters(formdata=request.args)
+    return render("triage/moves.html", "triage/_moves.html", initiative=initiative, filters=filters,
+                  moves=moves_for(initiative, current_user))
 
 
 @bp.post("/triage/<int:initiative_id>/move")
@@ -48,11 +75,14 @@ def move(initiative_id: int):
 
 
 def _board_context(filters: BoardFilters, moved: Initiative | None = None,
-                   refused: Initiative | None = None, refusal: WorkflowError | None = None) -> dict:
+                   refused: Initiative | None = None, refusal: WorkflowError | None = None,
+                   expanded: tuple[str, int] | None = None) -> dict:
     """The columns and what the board page, its fragment and its cards need."""
     return {
         "filters": filters,
-        "columns": arrange(load_cards(current_user, *filters.conditions())),
+        # The card just moved (or refused) is shown even when its lane's page would leave it out.
+        "columns": load_board(current_user, *filters.conditions(), also=(moved or refused or Initiative()).id,
+                              expanded=expanded),
         "now": utcnow(),
         "moved": moved,
         "refused_id": refused.id if refused else None,

@@ -243,7 +243,7 @@ def test_a_kanban_move_from_the_move_menu(axe_context, pick):
     page = axe_context("pmo")
     open_board(page)
     card = page.locator(f"#card-{initiative_id}")
-    card.locator("summary").click()
+    card.get_by_role("link", name=re.compile(r"^Move")).click()
     card.get_by_role("button", name=re.compile(r"^Start triage")).click()
 
     expect(page.get_by_role("region", name=re.compile(r"^Triage \(")).locator(f"#card-{initiative_id}")).to_be_visible()
@@ -277,13 +277,14 @@ def test_a_refused_move_is_announced_on_the_card_and_takes_focus(axe_context, pi
     initiative_id = pick("submitted")
     page = axe_context("pmo")
     open_board(page)
-    # Someone else starts its triage while this board is open: the stale Move menu is refused.
+    card = page.locator(f"#card-{initiative_id}")
+    card.get_by_role("link", name=re.compile(r"^Move")).click()
+    expect(card.get_by_role("button", name=re.compile(r"^Start triage"))).to_be_visible()
+    # Someone else starts its triage while the menu is open: the stale move is refused.
     with demo_app.app_context():
         pmo = db.session.scalar(db.select(User).where(User.email == "pmo@demo.local"))
         fire(db.session.get(Initiative, initiative_id), "start_triage", pmo)
         db.session.commit()
-    card = page.locator(f"#card-{initiative_id}")
-    card.locator("summary").click()
     with page.expect_response(re.compile(r"/move")) as refused:
         card.get_by_role("button", name=re.compile(r"^Start triage")).click()
 

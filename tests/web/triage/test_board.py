@@ -7,6 +7,7 @@ from sqlalchemy import event, func, select
 
 from pmo_web.extensions import db
 from pmo_web.models import AuditEvent, Initiative
+from pmo_web.triage.board import LANE_PAGE
 from tests import factories
 
 HTMX = {"HX-Request": "true"}
@@ -84,7 +85,93 @@ def test_a_cards_drop_targets_are_its_moves_that_need_no_input(client, auth, use
     page = client.get("/triage").get_data(as_text=True)
     moves = re.search(rf'id="card-{initiative.id}"[^>]*data-moves=\'([^\']*)\'', page, re.S).group(1)
     assert json.loads(moves) == {"scoring": "accept"}
-    assert f'href="/initiatives/{initiative.id}/transitions/reject"' in page
+    # The Move menu is not on the board: it is fetched when a card's Move link is opened.
+    assert f'href="/initiatives/{initiative.id}/transitions/reject"' not in page
+    assert f'href="/triage/{initiative.id}/moves"' in card_of(page, initiative)
+
+
+def test_a_cards_move_menu_is_fetched_on_demand_as_a_fragment_or_a_page(client, auth, users):
+    initiative = factories.make_initiative(owner=users["requester"], state="triage")
+    db.session.commit()
+    auth.login(users["pmo"])
+    fragment = client.get(f"/triage/{initiative.id}/moves", headers=HTMX)
+    assert fragment.status_code == 200
+    menu = fragment.get_data(as_text=True)
+    assert "<html" not in menu and f'id="moves-{initiative.id}"' in menu
+    assert f'href="/initiatives/{initiative.id}/transitions/reject"' in menu  # asks for a reason
+    assert 'name="trigger" value="accept"' in menu and 'name="csrf_token"' in menu
+    page = client.get(f"/triage/{initiative.id}/moves").get_data(as_text=True)
+    assert "<html" in page and f"Move {initiative.reference}" in page
+
+
+def _fill_lane(state: str, count: int) -> list:
+    owner = factories.make_user()
+    made = [factories.make_initiative(owner=owner, state=state) for _ in range(count)]
+    db.session.commit()
+    return made
+
+
+def test_a_lane_shows_its_first_page_of_cards_and_counts_them_all(client, auth, users):
+    made = _fill_lane("submitted", LANE_PAGE + 7)
+    auth.login(users["pmo"])
+    page = client.get("/triage").get_data(as_text=True)
+    shown = [i for i in made if f'id="card-{i.id}"' in page]
+    assert shown == made[:LANE_PAGE]  # the longest waiting first
+    assert f"({LANE_PAGE + 7}" in page  # the column counts every card
+    assert "Show 7 more" in page and f"{LANE_PAGE} of {LANE_PAGE + 7} shown" in page
+
+
+def test_show_more_returns_the_lane_with_the_next_cards_and_marks_the_first_new_one(client, auth, users):
+    made = _fill_lane("submitted", LANE_PAGE * 2 + 3)
+    auth.login(users["pmo"])
+    response = client.get(f"/triage/lanes/submitted?show={LANE_PAGE * 2}", headers=HTMX)
+    assert response.status_code == 200
+    lane = response.get_data(as_text=True)
+    assert "<html" not in lane and lane.lstrip().startswith('<div class="app-board__lane" id="lane-submitted"')
+    assert [i for i in made if f'id="card-{i.id}"' in lane] == made[:LANE_PAGE * 2]
+    assert re.search(rf'id="card-{made[LANE_PAGE].id}"[^>]*data-focus', lane, re.S)
+    assert "Show 3 more" in lane
+    # Without JavaScript the same link opens the whole board with that lane longer.
+    page = client.get(f"/triage/lanes/submitted?show={LANE_PAGE * 2}").get_data(as_text=True)
+    assert "<html" in page and f'id="card-{made[LANE_PAGE * 2 - 1].id}"' in page
+
+
+@pytest.mark.parametrize("show", ["-5", "0", "abc", "99999999"])
+def test_show_more_bounds_what_it_is_asked_for(client, auth, users, show):
+    _fill_lane("submitted", 3)
+    auth.login(users["pmo"])
+    assert client.get(f"/triage/lanes/submitted?show={show}", headers=HTMX).status_code == 200
+
+
+def test_an_unknown_lane_is_not_found(client, auth, users):
+    auth.login(users["pmo"])
+    assert client.get("/triage/lanes/closed").status_code == 404
+    assert client.get("/triage/lanes/nonsense").status_code == 404
+
+
+def test_a_card_moved_beyond_its_lanes_first_page_is_still_shown_and_focused(client, auth, users):
+    _fill_lane("triage", LANE_PAGE + 2)  # older cards fill the Triage lane's first page
+    moving = factories.make_initiative(owner=users["requester"], state="submitted")
+    db.session.commit()
+    auth.login(users["pmo"])
+    response = client.post(f"/triage/{moving.id}/move", data={"trigger": "start_triage"}, headers=HTMX)
+    assert response.status_code == 200
+    board = response.get_data(as_text=True)
+    assert column_of(board, moving) == "triage"
+    assert re.search(rf'id="card-{moving.id}"[^>]*data-focus', board, re.S)
+
+
+def test_cards_stay_light(client, auth, users):
+    """A card carries no menu: about a kilobyte and a half at most (issue 7's target)."""
+    made = _fill_lane("triage", LANE_PAGE)
+    for initiative in made:
+        factories.make_score(initiative, users["pmo"])
+    db.session.commit()
+    auth.login(users["pmo"])
+    page = client.get("/triage").get_data(as_text=True)
+    sizes = [len(card_of(page, initiative).encode()) for initiative in made]
+    print("card bytes", min(sizes), max(sizes))
+    assert max(sizes) <= 1500, sizes
 
 
 @pytest.mark.parametrize("filter_name", ["department", "programme", "manager"])
