@@ -143,3 +143,9 @@ class BacklogFilterForm(FlaskForm):
 
     def chosen_band(self) -> str | None:
         return self.band.data if self.band.data in matrix.BANDS else None
+
+    @property
+    def chosen(self) -> dict:
+        """The valid filters as address arguments (for page links that keep them)."""
+        return {name: value for name, value in (("band", self.chosen_band()), ("department", self.department_id()))
+                if value}

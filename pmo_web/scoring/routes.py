@@ -11,6 +11,7 @@ from workflows.lifecycle import STATE_LABELS, TERMINAL_STATES, IllegalTransition
 from ..access import initiative_or_404, roles_required
 from ..extensions import db
 from ..htmx import redirect_to, render
+from ..paging import paginate_rows
 from ..models import Department, Initiative, Score, Setting, StrategicPriority
 from . import bp, matrix
 from .forms import BacklogFilterForm, score_form
@@ -76,14 +77,18 @@ def _preview_of(form, weights) -> dict | None:
     return {"total": total, "band": matrix.band_for(total), "contributions": contributions}
 
 
+BACKLOG_PAGE_SIZE = 50
+
+
 @bp.get("/backlog")
 @roles_required("pmo", "admin", "approver")
 def backlog():
     """The ranked backlog: every live, scored initiative by its current score."""
     departments = list(db.session.scalars(select(Department).order_by(Department.name)))
     filters = BacklogFilterForm(departments, formdata=request.args)
-    rows = db.session.execute(_ranked_backlog(filters.chosen_band(), filters.department_id())).all()
-    return render("scoring/backlog.html", "scoring/_backlog_table.html", rows=rows, filters=filters)
+    page = paginate_rows(_ranked_backlog(filters.chosen_band(), filters.department_id()), BACKLOG_PAGE_SIZE)
+    return render("scoring/backlog.html", "scoring/_backlog_table.html", backlog_page=page, rows=page.items,
+                  filters=filters)
 
 
 def _ranked_backlog(band: str | None, department_id: int | None):

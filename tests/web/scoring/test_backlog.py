@@ -108,3 +108,19 @@ def test_loads_in_a_fixed_number_of_queries(client, auth, users):
     few = queries_for_backlog(2)
     many = queries_for_backlog(8)
     assert many == few
+
+
+def test_a_long_backlog_is_paged_and_ranks_run_on_across_pages(client, auth, users):
+    from pmo_web.scoring.routes import BACKLOG_PAGE_SIZE
+
+    for n in range(BACKLOG_PAGE_SIZE + 3):
+        scored(users["requester"], users["pmo"], f"Item {n:03d}", total=100 - n, band="High")
+    db.session.commit()
+    auth.login(users["pmo"])
+    first = client.get("/backlog").get_data(as_text=True)
+    assert len(listed_titles(first)) == BACKLOG_PAGE_SIZE and f"page 1 of 2" in first
+    assert 'href="/backlog?page=2"' in first
+    second = client.get("/backlog?page=2").get_data(as_text=True)
+    assert listed_titles(second) == [f"Item {n:03d}" for n in range(BACKLOG_PAGE_SIZE, BACKLOG_PAGE_SIZE + 3)]
+    assert f">{BACKLOG_PAGE_SIZE + 1}</td>" in second  # the force-wide rank, not the place on the page
+    assert client.get("/backlog?page=99999999999").status_code == 200
