@@ -8,11 +8,12 @@ STAMP   = $(VENV)/.installed-stamp
 HTMX_VERSION  = 2.0.11
 GOVUK_VERSION = 6.3.0
 
-.PHONY: run test install migrate seed vendor clean help
+.PHONY: run test bench install migrate seed vendor clean help
 
 help:
 	@echo "make run    set up, migrate, load demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   run the whole test suite"
+	@echo "make bench  time the key pages at demo scale and at force scale"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,10 @@ run: seed
 
 test: install
 	$(BIN)/python -m pytest
+
+# Time the key pages at demo scale and at force scale (see bench/bench.py; a few minutes).
+bench: install
+	$(BIN)/python -m bench.bench
 
 # Refresh the pinned front-end assets in static/vendor/ (needs npm; not part of run or test).
 vendor:

@@ -1,0 +1,148 @@
+"""No query per row: every key page sends the same number of SQL statements on a small
+portfolio and on one several times larger (issue 7).
+
+The two portfolios have the same shape (every board state, scores, milestones, RAID items,
+lessons, benefits, gate reviews, audit events) and differ only in how many of each there
+are. A page whose count differs has a query inside a loop somewhere; the failure names it
+with both counts. `test_a_query_per_row_is_caught` proves the check can fail: it breaks the
+kanban on purpose (a query per card) and expects the counts to differ.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from pmo_web.extensions import db
+from pmo_web.gates import service
+from tests import factories
+
+BOARD_STATES = ("submitted", "triage", "info_requested", "scoring", "business_case", "delivery",
+                "on_hold", "benefits_review", "closed")
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+class Portfolio:
+    """A portfolio of `size` initiatives per state with their registers, and the ids pages need."""
+
+    def __init__(self, users, size: int):
+        self.users = users
+        programme = factories.make_programme()
+        self.target = None
+        for n in range(size):
+            for state in BOARD_STATES:
+                initiative = factories.make_initiative(
+                    owner=factories.make_user(department=users["requester"].department), state=state,
+                    programme=programme, manager=users["pmo"], strategic_priority=factories.make_priority(position=n))
+                factories.make_score(initiative, users["pmo"])
+                factories.make_milestone(initiative)
+                factories.make_benefit(initiative)
+                factories.make_lesson(initiative)
+                for kind in ("risk", "assumption", "issue", "dependency"):
+                    factories.make_raid_item(initiative, kind, owner_id=users["pmo"].id)
+                if state == "delivery" and self.target is None:
+                    self.target = initiative
+            # Extra rows on the measured initiative too, so its own page grows.
+            factories.make_raid_item(self.target, "risk", owner_id=factories.make_user(roles=("pmo",)).id)
+            factories.make_milestone(self.target)
+            factories.make_lesson(self.target)
+            factories.make_benefit(self.target)
+        db.session.commit()
+        for initiative in db.session.scalars(select(factories.Initiative).where(factories.Initiative.state == "scoring")):
+            if service.open_review(initiative) is None:
+                service.request_review(initiative, users["pmo"], note="Ready")
+        db.session.commit()
+
+
+# (name, role, url); "{target}" is an initiative in delivery.
+PAGES = [
+    ("kanban", "pmo", "/triage"),
+    ("portfolio", "pmo", "/initiatives"),
+    ("initiative page", "pmo", "/initiatives/{target}"),
+    ("ranked backlog", "pmo", "/backlog"),
+    ("gate queue", "approver", "/gates/queue"),
+    ("gate reviews", "pmo", "/gates"),
+    ("delivery page", "pmo", "/initiatives/{target}/delivery"),
+    ("RAID log", "pmo", "/initiatives/{target}/raid"),
+    ("lessons log", "pmo", "/initiatives/{target}/lessons"),
+    ("lessons library", "pmo", "/lessons?q=custody"),
+    ("benefits register", "pmo", "/benefits"),
+    ("risk heat map", "pmo", "/portfolio/risks"),
+    ("escalations", "pmo", "/portfolio/escalations"),
+    ("dependencies", "pmo", "/portfolio/dependencies"),
+    ("resources grid", "pmo", "/resources/allocations"),
+    ("skills gaps", "pmo", "/resources/gaps"),
+    ("dashboard", "viewer", "/dashboard"),
+    ("department requests", "requester", "/requests/department"),
+]
+
+
+def statement_counts(app, users, size: int, pages=PAGES) -> dict[str, int]:
+    """Statements per page on a portfolio of `size` initiatives per state."""
+    portfolio = Portfolio(users, size)
+    clients = {}
+    counts = {}
+    for name, role, url in pages:
+        if role not in clients:
+            clients[role] = app.test_client()
+            clients[role].post("/login", data={"email": users[role].email, "password": factories.PASSWORD})
+        client = clients[role]
+        url = url.format(target=portfolio.target.id)
+        client.get(url)  # warm: first-request work (settings caches) is not the page's
+        with counting() as statements:
+            response = client.get(url)
+        assert response.status_code == 200, f"{name} {url}: {response.status_code}"
+        counts[name] = len(statements)
+    return counts
+
+
+def known_pages(app):
+    """The pages of PAGES whose routes exist in this app."""
+    adapter = app.url_map.bind("localhost")
+    known = []
+    for page in PAGES:
+        try:
+            adapter.match(page[2].split("?")[0].format(target=1), method="GET")
+        except Exception:  # noqa: BLE001 - a page another issue has not built yet
+            continue
+        known.append(page)
+    return known
+
+
+def test_every_key_page_sends_the_same_statements_at_two_sizes(app, users):
+    pages = known_pages(app)
+    assert len(pages) >= 14
+    small = statement_counts(app, users, 1, pages)
+    large = statement_counts(app, users, 4, pages)
+    grew = {name: (small[name], large[name]) for name in small if small[name] != large[name]}
+    assert grew == {}, f"statements (small, large) per page that grew: {grew}"
+
+
+def test_a_query_per_row_is_caught(app, users, monkeypatch):
+    """A deliberately broken kanban (one query per card) is caught by the same comparison."""
+    from pmo_web.triage import board
+
+    honest = board.moves_for
+
+    def moves_with_a_query(initiative, user):
+        db.session.execute(select(factories.User.name).where(factories.User.id == initiative.owner_id)).all()
+        return honest(initiative, user)
+
+    monkeypatch.setattr(board, "moves_for", moves_with_a_query)
+    kanban = [page for page in PAGES if page[0] == "kanban"]
+    small = statement_counts(app, users, 1, kanban)
+    large = statement_counts(app, users, 3, kanban)
+    assert large["kanban"] > small["kanban"]
