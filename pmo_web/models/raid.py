@@ -59,6 +59,8 @@ ISSUE_TYPES = (
 )
 ISSUE_PRIORITIES = (("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical"))
 DIRECTIONS = (("we_need", "We need them"), ("they_need", "They need us"))
+# The boards an item can be escalated to; `escalated_to` stores the board's name as shown.
+ESCALATION_BOARDS = ("Corporate Delivery Board", "Chief Officer Group", "Programme board", "Project board")
 
 # The statuses of each kind; the first is the status of a new item, OPEN_STATUSES the live ones.
 STATUSES = {
@@ -149,6 +151,26 @@ class RaidItem(Audited, Versioned, db.Model):
     @property
     def status_label(self) -> str:
         return dict(STATUSES.get(self.kind, ())).get(self.status, self.status)
+
+    @property
+    def category_label(self) -> str:
+        return dict(RISK_CATEGORIES).get(self.category, self.category)
+
+    @property
+    def response_label(self) -> str:
+        return dict(RESPONSES).get(self.response, self.response)
+
+    @property
+    def issue_type_label(self) -> str:
+        return dict(ISSUE_TYPES).get(self.issue_type, self.issue_type)
+
+    @property
+    def priority_label(self) -> str:
+        return dict(ISSUE_PRIORITIES).get(self.priority, self.priority)
+
+    @property
+    def direction_label(self) -> str:
+        return dict(DIRECTIONS).get(self.direction, self.direction)
 
     @property
     def is_open(self) -> bool:
