@@ -1,7 +1,5 @@
-"""Forms for benefits review and closure: benefit actuals, lessons and stakeholder satisfaction."""
+"""Forms for benefits review and closure: benefit actuals and stakeholder satisfaction (lessons: pmo_web/lessons)."""
 from __future__ import annotations
-
-from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -14,12 +12,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from workflows.lifecycle import STAGES
-
 from ..concurrency import VersionedForm
-from ..fields import DateRequired, GovDateField, MoneyField, NotInFuture, select_choices
+from ..fields import GovDateField, MoneyField, NotInFuture, select_choices
 from ..models.cases import BENEFIT_CATEGORIES
-from ..models.delivery import BENEFIT_STATUSES, LESSON_PRIORITIES, LESSON_TYPES
+from ..models.delivery import BENEFIT_STATUSES
 from ..models.initiatives import SATISFACTION_SCALE
 
 
@@ -66,45 +62,6 @@ class NewBenefitForm(BenefitActualsForm):
     submit = SubmitField("Add benefit", widget=GovSubmitInput())
 
     FIELDS = ("name", "category", "measure", "baseline_value", "target_value", *BenefitActualsForm.FIELDS)
-
-
-class LessonForm(FlaskForm):
-    """A lesson learned (DOMAIN.md 5); owner, dependencies and date added are required."""
-
-    title = StringField("Title", widget=GovTextInput(), validators=[Length(max=200)])
-    owner = StringField("Owner", widget=GovTextInput(),
-                        validators=[DataRequired("Enter who owns the lesson"), Length(max=120)])
-    dependencies = TextAreaField("Dependencies", widget=GovTextArea(),
-                                 validators=[DataRequired("Enter the lesson's dependencies, or ‘None’")],
-                                 description="Other initiatives, teams or suppliers the lesson depends on, or ‘None’.")
-    date_added = GovDateField("Date added", validators=[DateRequired("Enter the date the lesson was added"),
-                                                        NotInFuture()])
-    lesson_type = RadioField("Lesson type", choices=select_choices(LESSON_TYPES), default="project",
-                             widget=GovRadioInput(), validators=[InputRequired("Select the lesson type")])
-    event = TextAreaField("What happened", widget=GovTextArea())
-    effect = TextAreaField("Effect", widget=GovTextArea())
-    cause = TextAreaField("Cause", widget=GovTextArea())
-    early_warning = TextAreaField("Early-warning indicators", widget=GovTextArea(),
-                                  description="What could have told us sooner.")
-    recommendation = TextAreaField("Recommendation", widget=GovTextArea())
-    stage = SelectField("Stage", choices=select_choices([("", "Not specific to a stage"), *STAGES]),
-                        widget=GovSelect())
-    category = StringField("Category", widget=GovTextInput(), validators=[Length(max=60)],
-                           description="For example, procurement, stakeholders or technology.")
-    priority = RadioField("Priority", choices=select_choices(LESSON_PRIORITIES), default="medium",
-                          widget=GovRadioInput(), validators=[InputRequired("Select the lesson's priority")])
-    submit = SubmitField("Add lesson", widget=GovSubmitInput())
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("date_added", date.today())
-        super().__init__(*args, **kwargs)
-
-    def apply_to(self, lesson) -> None:
-        """Copy the submitted values onto the lesson; text is stored trimmed."""
-        for name in ("title", "owner", "dependencies", "date_added", "lesson_type", "event", "effect", "cause",
-                     "early_warning", "recommendation", "stage", "category", "priority"):
-            value = getattr(self, name).data
-            setattr(lesson, name, value.strip() if isinstance(value, str) else value)
 
 
 def satisfaction_score(value) -> int | None:

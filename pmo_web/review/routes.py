@@ -11,7 +11,6 @@ from decimal import Decimal
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from workflows.lifecycle import STATE_LABELS, IllegalTransition
 
@@ -21,16 +20,17 @@ from ..fields import money_params
 from ..gates.criteria import entry_checklist
 from ..gates.service import open_review
 from ..htmx import is_partial, render
-from ..models import Benefit, Initiative, Lesson
+from ..lessons.library import log_context
+from ..lessons.routes import can_edit_lessons
+from ..models import Benefit, Initiative
 from ..models.delivery import realised_financial_benefit
 from ..workflow import lifecycle_for
 from . import bp
-from .forms import BenefitActualsForm, LessonForm, NewBenefitForm, SatisfactionForm
+from .forms import BenefitActualsForm, NewBenefitForm, SatisfactionForm
 
 # The states with a benefits review to show, and those in which each record may change.
 REVIEW_STATES = ("benefits_review", "closed")
 BENEFIT_STATES = ("benefits_review",)
-LESSON_STATES = ("delivery", "on_hold", "benefits_review")
 SATISFACTION_STATES = ("benefits_review",)
 
 
@@ -77,10 +77,11 @@ def page_context(initiative: Initiative) -> dict:
     """What the whole review page needs, in a fixed number of queries."""
     benefits = db.session.scalars(
         select(Benefit).where(Benefit.initiative_id == initiative.id).order_by(Benefit.id)).all()
-    lessons = db.session.scalars(
-        select(Lesson).where(Lesson.initiative_id == initiative.id)
-        .options(selectinload(Lesson.logged_by)).order_by(Lesson.date_added.desc(), Lesson.id.desc())).all()
-    return {"benefits": benefits, "lessons": lessons, **closure_context(initiative, benefits)}
+    # The lessons log is kept here too, inline, with the lessons area's own rows and routes.
+    may_edit_lessons = can_edit_lessons(initiative)
+    lessons = log_context(initiative, with_deleted=may_edit_lessons)
+    return {"benefits": benefits, **lessons, "can_edit_lessons": may_edit_lessons,
+            **closure_context(initiative, benefits)}
 
 
 def respond(initiative: Initiative, fragment: str, status: int = 200, **context):
@@ -156,26 +157,6 @@ def benefit_new(initiative_id: int):
     status = 422 if form.is_submitted() else 200
     return respond(initiative, "review/_benefit_form.html", status, benefit=None, benefit_form=form,
                    editing="new")
-
-
-@bp.route("/initiatives/<int:initiative_id>/lessons/new", methods=["GET", "POST"])
-@login_required
-def lesson_new(initiative_id: int):
-    """Add a lesson to the initiative's lessons log."""
-    initiative = access.initiative_or_404(initiative_id)
-    check_may_change(initiative, LESSON_STATES, "Lessons")
-    form = LessonForm()
-    if form.validate_on_submit():
-        lesson = Lesson(initiative_id=initiative.id, logged_by_id=current_user.id)
-        form.apply_to(lesson)
-        db.session.add(lesson)
-        db.session.commit()
-        flash("Lesson added", "success")
-        if initiative.state in REVIEW_STATES:
-            return redirect(url_for(".benefits", initiative_id=initiative.id, _anchor="lessons"), 303)
-        return redirect(url_for("delivery.edit", initiative_id=initiative.id, _anchor="lessons"), 303)
-    status = 422 if form.is_submitted() else 200
-    return render("review/lesson_new.html", status=status, initiative=initiative, form=form)
 
 
 @bp.route("/initiatives/<int:initiative_id>/satisfaction", methods=["GET", "POST"])
