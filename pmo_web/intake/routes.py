@@ -1,12 +1,14 @@
 """Change requests: write and submit a request, edit a draft, follow my and my department's requests."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import access, concurrency
 from ..extensions import db
+from ..htmx import htmx_response
 from ..models import Initiative
+from ..similarity import similar_work
 from ..workflow import fire
 from . import bp
 from .forms import RequestForm
@@ -24,7 +26,8 @@ def new():
         _apply(initiative, form)
         db.session.commit()
         return _saved(initiative, form)
-    return render_template("intake/form.html", form=form, initiative=None), 422 if form.is_submitted() else 200
+    return render_template("intake/form.html", form=form, initiative=None,
+                           work=_similar_to(form)), 422 if form.is_submitted() else 200
 
 
 @bp.route("/requests/<int:initiative_id>/edit", methods=["GET", "POST"])
@@ -45,7 +48,21 @@ def edit(initiative_id: int):
         if conflict is None:
             return _saved(initiative, form)
     status = 409 if conflict else 422 if form.is_submitted() else 200
-    return render_template("intake/form.html", form=form, initiative=initiative, conflict=conflict), status
+    return render_template("intake/form.html", form=form, initiative=initiative, conflict=conflict,
+                           work=_similar_to(form)), status
+
+
+@bp.post("/requests/similar")
+@access.roles_required(*access.REQUEST_ROLES)
+def similar():
+    """While a request is typed: similar requests and initiatives, and lessons of similar closed work."""
+    work = similar_work(request.form.get("title", ""), request.form.get("description", ""), current_user)
+    return htmx_response(render_template("intake/_similar.html", work=work, announce=True))
+
+
+def _similar_to(form: RequestForm):
+    """Similar work for the form as drawn, so the panel is there without JavaScript too."""
+    return similar_work(form.title.data or "", form.description.data or "", current_user)
 
 
 def _apply(initiative: Initiative, form: RequestForm) -> None:
