@@ -1,0 +1,200 @@
+"""Demo data for the resource matrix: the PMO team, their skills, leave, bookings on the
+initiatives in delivery and the demand of delivery and business cases, over the current
+financial year. Called by pmo_web.demo.seed() once the portfolio is walked.
+
+The team is the force's PMO of the brief: the Head of Change, an enterprise architect, a
+senior programme manager, the programme manager, nine project managers, two graduate
+project officers, a business improvement officer and one business analyst. Four project
+managers, the programme manager and the Head of Change have logins (demo.PEOPLE); the rest
+are people without one. The numbers are chosen to leave real gaps (business analysis,
+procurement, change management) and one over-allocated person (the only business analyst).
+"""
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+
+from .extensions import db
+from .models import Allocation, Assignment, DemandLine, DemandMonth, Department, Initiative, Leave, Person, Skill
+from .models.resources import add_default_skills
+from .resources import planning
+
+TEAM_DEPARTMENT = "Change and Performance"
+
+# (login email or None, name, job title, job family, employment, contracted FTE,
+#  main skill, {skill: proficiency})
+TEAM = (
+    ("approver@demo.local", "Helen Marsh", "Head of Change", "leadership", "officer", "1.00",
+     "Portfolio management", {"Portfolio management": 4, "Change management": 3, "Benefits management": 3,
+                              "Stakeholder engagement": 4}),
+    (None, "Robert Ellison", "Enterprise architect", "architecture", "staff", "1.00",
+     "Enterprise architecture", {"Enterprise architecture": 4, "Data analysis": 2, "Business analysis": 2}),
+    (None, "Catherine Boyd", "Senior programme manager", "portfolio", "staff", "1.00",
+     "Programme management", {"Programme management": 4, "Project management": 4, "Risk management": 3,
+                              "Benefits management": 3}),
+    ("pmo@demo.local", "Daniel Okafor", "Programme manager", "portfolio", "officer", "1.00",
+     "Programme management", {"Programme management": 3, "Project management": 3, "Agile delivery": 2}),
+    ("sarah.whitfield@demo.local", "Sarah Whitfield", "Project manager", "project", "officer", "1.00",
+     "Project management", {"Project management": 3, "Agile delivery": 3, "Risk management": 2}),
+    ("james.kowalski@demo.local", "James Kowalski", "Project manager", "project", "officer", "1.00",
+     "Project management", {"Project management": 3, "Procurement": 2, "Finance and business cases": 2}),
+    ("aisha.rahman@demo.local", "Aisha Rahman", "Project manager", "project", "officer", "1.00",
+     "Project management", {"Project management": 3, "Change management": 3, "Stakeholder engagement": 3}),
+    ("lee.hughes@demo.local", "Lee Hughes", "Project manager", "project", "officer", "1.00",
+     "Project management", {"Project management": 2, "Data analysis": 2}),
+    (None, "Mohammed Iqbal", "Project manager (interim)", "project", "contractor", "1.00",
+     "Project management", {"Project management": 4, "Agile delivery": 3, "Procurement": 2}),
+    (None, "Fiona McLeod", "Project manager", "project", "staff", "0.60",
+     "Project management", {"Project management": 3, "Benefits management": 2}),
+    (None, "Tom Haworth", "Project manager", "project", "staff", "1.00",
+     "Project management", {"Project management": 3, "Risk management": 3}),
+    (None, "Grace Obi", "Project manager", "project", "staff", "1.00",
+     "Project management", {"Project management": 2, "Change management": 2}),
+    (None, "Owen Davies", "Project manager", "project", "staff", "1.00",
+     "Project management", {"Project management": 3, "Finance and business cases": 3}),
+    (None, "Ellie Turner", "Graduate project officer", "support", "staff", "1.00",
+     "Project support", {"Project support": 2, "Project management": 1, "Data analysis": 1}),
+    (None, "Josh Bennett", "Graduate project officer", "support", "staff", "1.00",
+     "Project support", {"Project support": 2, "Project management": 1, "Stakeholder engagement": 1}),
+    (None, "Nadia Hussain", "Business improvement officer", "analysis", "staff", "1.00",
+     "Business improvement", {"Business improvement": 3, "Data analysis": 2, "Business analysis": 2}),
+    (None, "Priyanka Desai", "Business analyst", "analysis", "staff", "1.00",
+     "Business analysis", {"Business analysis": 3, "Data analysis": 2, "Agile delivery": 2}),
+)
+PROJECT_MANAGERS = ("Sarah Whitfield", "James Kowalski", "Aisha Rahman", "Lee Hughes", "Mohammed Iqbal",
+                    "Fiona McLeod", "Tom Haworth", "Grace Obi", "Owen Davies")
+OFFICERS = ("Ellie Turner", "Josh Bennett")
+# Leave by month of the financial year (0 = April): summer holidays, Christmas, a course.
+LEAVE = {"Owen Davies": {3: "0.50", 4: "0.25"}, "Sarah Whitfield": {4: "0.25", 8: "0.15"},
+         "Catherine Boyd": {8: "0.20"}, "Priyanka Desai": {4: "0.20"}, "Ellie Turner": {6: "0.30"}}
+
+COMMITTED = ("delivery", "on_hold")
+
+
+def seed(today: date) -> None:
+    """Add the team, skills, leave, bookings and demand for the financial year of `today`."""
+    rng = random.Random(606)
+    add_default_skills()
+    db.session.flush()
+    skills = {skill.name: skill for skill in db.session.scalars(select(Skill))}
+    people = _team(skills)
+    year = planning.financial_year_of(today)
+    months = planning.months_of_year(year)
+    for name, by_month in LEAVE.items():
+        for index, fte in by_month.items():
+            db.session.add(Leave(person_id=people[name].id, month=months[index], fte=Decimal(fte)))
+    delivery = db.session.scalars(select(Initiative).where(Initiative.state.in_(COMMITTED))
+                                  .order_by(Initiative.id)).all()
+    cases = db.session.scalars(select(Initiative).where(Initiative.state == "business_case")
+                               .order_by(Initiative.id)).all()
+    allocations = _bookings(rng, people, delivery, cases, months)
+    db.session.flush()
+    # Bulk inserts: the demo's bookings are its starting point, not edits to audit one by one.
+    if allocations:
+        db.session.execute(insert(Allocation), allocations)
+    demand = _demand(rng, skills, delivery, cases, months)
+    if demand:
+        db.session.execute(insert(DemandMonth), demand)
+
+
+def _team(skills: dict[str, Skill]) -> dict[str, Person]:
+    """The PMO's people: the login holders' person rows filled in, the others added."""
+    from .models import PersonSkill, User
+
+    department = db.session.scalar(select(Department).where(Department.name == TEAM_DEPARTMENT))
+    by_email = {user.email: user for user in db.session.scalars(select(User))}
+    people = {}
+    for email, name, title, family, employment, capacity, main, held in TEAM:
+        person = None
+        if email and email in by_email:
+            person = db.session.scalar(select(Person).where(Person.user_id == by_email[email].id))
+        if person is None:
+            person = Person(name=name, department=department)
+            db.session.add(person)
+        person.job_title, person.job_family, person.employment = title, family, employment
+        person.capacity_fte = Decimal(capacity)
+        person.main_skill = skills[main]
+        person.skills = [PersonSkill(skill=skills[skill], proficiency=level) for skill, level in held.items()]
+        people[name] = person
+    db.session.flush()
+    return people
+
+
+def _row(person: Person, initiative: Initiative, month: date, fte: str | Decimal) -> dict:
+    return {"person_id": person.id, "initiative_id": initiative.id, "month": month, "fte": Decimal(fte),
+            "version": 1, "changed_by": ""}
+
+
+def _bookings(rng: random.Random, people: dict[str, Person], delivery: list[Initiative],
+              cases: list[Initiative], months: list[date]) -> list[dict]:
+    """Assignments and a year of monthly bookings: a project manager per initiative in
+    delivery, the programme managers across them, the architect on digital work, the one
+    business analyst spread too thin (over-allocated from the summer)."""
+    rows: list[dict] = []
+    booked: dict[tuple[int, int], Decimal] = {}
+
+    def book(name: str, initiative: Initiative, fte: str, role: str, start: int = 0, end: int = 12) -> None:
+        person = people[name]
+        db.session.add(Assignment(person_id=person.id, initiative_id=initiative.id, role=role))
+        for index in range(start, end):
+            # Within capacity, apart from the deliberate case of the business analyst.
+            away = Decimal(LEAVE.get(name, {}).get(index, "0"))
+            room = person.capacity_fte - away - booked.get((person.id, index), Decimal(0))
+            amount = Decimal(fte) if name == "Priyanka Desai" else min(Decimal(fte), max(room, Decimal(0)))
+            if amount <= 0:
+                continue
+            booked[person.id, index] = booked.get((person.id, index), Decimal(0)) + amount
+            rows.append(_row(person, initiative, months[index], amount))
+
+    for n, initiative in enumerate(delivery):
+        manager = PROJECT_MANAGERS[n % len(PROJECT_MANAGERS)]
+        book(manager, initiative, rng.choice(("0.40", "0.50", "0.50", "0.60")), "Project manager")
+        book(OFFICERS[n % 2], initiative, "0.20", "Project support")
+        book("Catherine Boyd" if n % 2 else "Daniel Okafor", initiative, "0.15", "Programme manager")
+        if n % 3 == 0:
+            book("Robert Ellison", initiative, "0.20", "Design authority")
+        if n % 4 == 1:
+            book("Nadia Hussain", initiative, "0.30", "Process redesign", start=2)
+    # The only business analyst: three initiatives at once from the summer.
+    for initiative, fte, start in zip(delivery[:3], ("0.50", "0.40", "0.30"), (0, 3, 4)):
+        book("Priyanka Desai", initiative, fte, "Business analyst", start=start)
+    for initiative in cases[:2]:
+        book("Helen Marsh", initiative, "0.10", "Senior sponsor support")
+    return rows
+
+
+def _demand(rng: random.Random, skills: dict[str, Skill], delivery: list[Initiative],
+            cases: list[Initiative], months: list[date]) -> list[dict]:
+    """What each initiative says it needs: project management everywhere; business analysis,
+    architecture and change management on most; procurement on estates and fleet work."""
+    rows: list[dict] = []
+
+    def need(initiative: Initiative, skill: str, level: int, fte: str, start: int = 0, end: int = 12,
+             note: str = "") -> None:
+        line = DemandLine(initiative_id=initiative.id, skill_id=skills[skill].id, proficiency=level, note=note)
+        db.session.add(line)
+        db.session.flush()
+        rows.extend({"line_id": line.id, "initiative_id": initiative.id, "month": months[index],
+                     "fte": Decimal(fte), "version": 1, "changed_by": ""} for index in range(start, end))
+
+    for n, initiative in enumerate(delivery):
+        need(initiative, "Project management", 2, "0.50", note="Project manager")
+        need(initiative, "Project support", 2, "0.20")
+        if n % 2 == 0:
+            need(initiative, "Business analysis", 3, rng.choice(("0.30", "0.40", "0.50")), start=n % 4,
+                 note="Requirements and process maps")
+        if n % 3 == 0:
+            need(initiative, "Enterprise architecture", 3, "0.20")
+        if n % 3 == 1:
+            need(initiative, "Change management", 2, "0.30", start=4, note="Business change and training")
+        if n % 5 == 2:
+            need(initiative, "Procurement", 2, "0.20", end=6, note="Tender and contract award")
+    for n, initiative in enumerate(cases):
+        need(initiative, "Business analysis", 3, "0.50", start=6, note="Discovery and requirements")
+        need(initiative, "Project management", 2, "0.40", start=6)
+        if n % 2 == 0:
+            need(initiative, "Finance and business cases", 2, "0.20", end=6)
+    return rows
