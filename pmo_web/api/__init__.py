@@ -1,0 +1,21 @@
+"""The read-only JSON API for Power BI and similar tools, and the pages where people manage
+the tokens it takes.
+
+Two blueprints: `bp` holds the token pages (signed-in users, cookie session, CSRF-protected
+forms: tokens.py); `v1`, nested in it at /api/v1, is the API itself (routes.py), which
+accepts nothing but an `Authorization: Bearer` token. A session cookie signs nobody in
+there, so a page on another site cannot make a browser call the API with its cookies,
+which is the attack CSRF protection exists for; v1 is exempt from CSRF for that reason
+(it is read-only besides: GET and HEAD only).
+"""
+from flask import Blueprint
+
+from ..extensions import csrf
+
+bp = Blueprint("api", __name__)
+v1 = Blueprint("v1", __name__, url_prefix="/api/v1")
+csrf.exempt(v1)
+
+from . import routes, tokens  # noqa: E402,F401  (views register on bp and v1)
+
+bp.register_blueprint(v1)
