@@ -17,6 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AREAS = (
     "auth", "intake", "initiatives", "triage", "scoring", "cases", "gates",
     "delivery", "review", "raid", "lessons", "benefits", "resources", "admin",
+    "exports", "api",
 )
 
 
@@ -57,7 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     # Batch mode lets migrations alter tables on SQLite, which cannot ALTER most things.
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    from .search import kept_out_of_migrations
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True,
+                     include_object=kept_out_of_migrations)
     with app.app_context():
         _tune_sqlite(db.engine)
     login_manager.init_app(app)

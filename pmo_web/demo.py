@@ -23,7 +23,7 @@ from werkzeug.security import generate_password_hash
 
 from workflows.gate import APPROVING_DECISIONS, Condition
 
-from . import workflow
+from . import demo_registers, demo_resources, workflow
 from .cli import DEMO_PASSWORD
 from .extensions import db
 from .gates import service as gates
@@ -1097,6 +1097,8 @@ def seed() -> bool:
                 clock.start(today - timedelta(days=past.days_ago))
                 cast.walked[past.demo.title] = Walk(past.demo, cast).run(past.steps)
             _settle_old_conditions(today.date())
+            demo_registers.seed(cast, today)
+            demo_resources.seed(today.date())
         db.session.commit()
     except Exception:
         db.session.rollback()

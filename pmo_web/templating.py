@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from workflows.lifecycle import STATE_LABELS
@@ -16,17 +16,26 @@ from .extensions import db
 from .models import GateReview
 
 
+# Where one request keeps its base context (on the request itself: `g` may outlive it in tests).
+_CONTEXT_KEY = "pmo_web.base_context"
+
+
 def register(app) -> None:
     """Install filters and the context every template can rely on."""
 
     @app.context_processor
     def base_context():
+        # Worked out once per request: a page rendered from several templates (or a
+        # template rendered per row) must not repeat these queries each time.
+        cache = request.environ if has_request_context() else {}
+        if _CONTEXT_KEY in cache:
+            return cache[_CONTEXT_KEY]
         awaiting, decides = 0, False
         if current_user.is_authenticated and access.decides_gates(current_user):
             decides = True
             awaiting = db.session.scalar(
                 select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
-        return {
+        context = {
             "awaiting_decision_count": awaiting,
             "decides_gates": decides,
             "organisation_name": current_app.config["ORGANISATION_NAME"],
@@ -34,6 +43,8 @@ def register(app) -> None:
             "can_manage": access.can_manage(current_user) if current_user.is_authenticated else False,
             "can_read_portfolio": access.can_read_portfolio(current_user) if current_user.is_authenticated else False,
         }
+        cache[_CONTEXT_KEY] = context
+        return context
 
     app.add_template_filter(gbp)
     app.add_template_filter(uk_date)

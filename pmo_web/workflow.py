@@ -41,7 +41,7 @@ def facts_for(initiative: Initiative) -> LifecycleFacts:
             Milestone.variance_accepted.is_(False))
     ).all()
     benefits = db.session.scalars(select(Benefit).where(Benefit.initiative_id == iid)).all()
-    lessons = db.session.scalar(select(func.count()).where(Lesson.initiative_id == iid))
+    lessons = db.session.scalar(select(func.count()).where(Lesson.initiative_id == iid, Lesson.deleted_at.is_(None)))
     has_score = db.session.scalar(select(exists().where(Score.initiative_id == iid)))
     return LifecycleFacts(
         initiative_id=iid,

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from pmo_web import create_app
+from pmo_web import create_app, search
 from pmo_web.extensions import db
 
 
@@ -37,7 +37,8 @@ def _empty(database) -> None:
 
 def _drift(database) -> list:
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": search.kept_out_of_migrations})
         return compare_metadata(context, database.metadata)
 
 

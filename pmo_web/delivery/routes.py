@@ -61,7 +61,7 @@ def page_context(initiative: Initiative, delivery_form: DeliveryForm | None = No
         select(Milestone).where(Milestone.initiative_id == initiative.id)
         .order_by(Milestone.baseline_date, Milestone.id)).all()
     lessons = db.session.scalars(
-        select(Lesson).where(Lesson.initiative_id == initiative.id)
+        select(Lesson).where(Lesson.initiative_id == initiative.id, Lesson.deleted_at.is_(None))
         .options(selectinload(Lesson.logged_by)).order_by(Lesson.date_added.desc(), Lesson.id.desc())).all()
     if delivery_form is None:
         # formdata=None: a milestone posted without JavaScript must not fill this form.

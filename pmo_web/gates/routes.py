@@ -19,6 +19,7 @@ from ..htmx import redirect_to, render
 from ..models import GateReview
 from ..models.base import utcnow
 from ..models.users import ROLE_LABELS
+from ..resources import service as resources
 from ..templating import uk_date
 from ..workflow import facts_for, gate_spec_for
 from . import bp, service
@@ -152,7 +153,9 @@ def _review_page(gate_review: GateReview, form: DecisionForm, status: int = 200,
                   gate=gate, form=form, refusal=refusal, checklist=checklist, role_labels=ROLE_LABELS,
                   decision_labels=DECISION_LABELS,
                   rejection_closes=transition_for(gate.from_state, "reject_at_gate") is not None,
-                  may_decide=not service.decision_refusals(gate_review, current_user))
+                  may_decide=not service.decision_refusals(gate_review, current_user),
+                  # What approving does to the skill gaps (resources area), for those who read the portfolio.
+                  **resources.what_if_panel(gate_review, gate, current_user, date.today()))
 
 
 def _outcome_message(gate_review: GateReview, outcome: GateOutcome, defer_until: date | None) -> str:

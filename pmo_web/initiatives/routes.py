@@ -17,6 +17,7 @@ from ..gates.service import gate_code_for, open_review
 from ..htmx import htmx_response, is_partial
 from ..models import AuditEvent, Initiative
 from ..models.base import utcnow
+from ..similarity import SimilarWork, similar_work
 from ..workflow import available_triggers, fire
 from . import bp
 from .forms import PortfolioFilters, TransitionForm
@@ -29,6 +30,7 @@ LAST_PAGE = (2**31 - 1) // PORTFOLIO_PAGE_SIZE
 # Where each stage's own screen applies: from the stage it starts in to closure.
 CASE_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed", "cancelled")
 DELIVERY_STATES = ("delivery", "on_hold", "benefits_review", "closed")
+LESSONS_STATES = (*DELIVERY_STATES, "cancelled")
 # Buttons that stop work are drawn as warnings and steps aside as secondary; moving
 # forward is the primary action.
 STOPPING_TRIGGERS = frozenset({"reject", "withdraw", "cancel"})
@@ -40,7 +42,8 @@ SIDE_STEP_TRIGGERS = frozenset({"request_info", "merge", "hold"})
 def show(initiative_id: int):
     """One initiative: where it is, what can be done next, its details and its history."""
     initiative = access.initiative_or_404(initiative_id)
-    return render_template("initiatives/show.html", **_hub_context(initiative))
+    return render_template("initiatives/show.html", similar=_possible_duplicates(initiative),
+                           merge_states=MERGE_TARGET_STATES, **_hub_context(initiative))
 
 
 @bp.route("/initiatives/<int:initiative_id>/transitions/<trigger>", methods=["GET", "POST"])
@@ -51,7 +54,9 @@ def transition(initiative_id: int, trigger: str):
     if trigger not in TRIGGER_LABELS:
         abort(404)
     targets = _merge_targets(initiative) if trigger == "merge" else []
-    form = TransitionForm(trigger, merge_targets=targets)
+    # The Merge button beside a possible duplicate opens this form with its target chosen.
+    chosen = request.args.get("target_id", type=int) if request.method == "GET" else None
+    form = TransitionForm(trigger, merge_targets=targets, target_id=chosen)
     try:
         _check_may_press(initiative, trigger)
         if not form.validate_on_submit():
@@ -152,6 +157,12 @@ def _stage_screens(initiative: Initiative, review) -> list[dict]:
         (initiative.state in CASE_STATES, "Business case", "cases.edit"),
         (initiative.state in DELIVERY_STATES, "Delivery", "delivery.edit"),
         (initiative.state in ("benefits_review", "closed"), "Benefits review", "review.benefits"),
+        (initiative.state != "draft", "RAID log", "raid.log"),
+        # Lessons are logged from delivery on; stopped work keeps its log to be read.
+        (initiative.state in LESSONS_STATES, "Lessons log", "lessons.log"),
+        # Skills are asked for from the business case on; the page is for portfolio readers.
+        (initiative.state in CASE_STATES and access.can_read_portfolio(current_user),
+         "Skills needed and people booked", "resources.initiative"),
         (manager and gate is not None and review is None, f"Request the gate {gate} review",
          "gates.request_review"),
     ]
@@ -196,6 +207,14 @@ def _check_may_press(initiative: Initiative, trigger: str) -> None:
     if trigger not in available_triggers(initiative, current_user):
         raise NotPermitted([f"You cannot {label.lower()} {initiative.reference}: "
                             "it is not an action your role allows on this initiative"])
+
+
+def _possible_duplicates(initiative: Initiative) -> SimilarWork | None:
+    """For the PMO at triage: existing work this request looks like (None elsewhere)."""
+    if not access.can_manage(current_user) or initiative.state not in ("submitted", "triage"):
+        return None
+    return similar_work(initiative.title, initiative.description, current_user,
+                        exclude_id=initiative.id, lessons=0)
 
 
 def _merge_targets(initiative: Initiative) -> list[Initiative]:

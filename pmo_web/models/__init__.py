@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per aggregate. Import from here."""
+from .api_tokens import ApiToken
 from .audit import AuditEvent
 from .cases import BusinessCase, CaseBenefit, CaseCost, CaseOption, CaseRisk
 from .delivery import Benefit, Lesson, Milestone
@@ -6,6 +7,8 @@ from .gates import GateCondition, GateDecision, GateReview, GateSetting
 from .initiatives import Initiative
 from .raid import RaidItem
 from .reference import Department, Programme, Setting, StrategicPriority
+from .resources import (Allocation, Assignment, DemandLine, DemandMonth, Leave, Person, PersonSkill,
+                        Skill)
 from .scoring import Score, ScoreAlignment
 from .sessions import LoginAttempt, UserSession
 from .users import RANKS, ROLES, User, UserRole
@@ -15,8 +18,18 @@ __all__ = [
     "CaseRisk", "Department", "GateCondition", "GateDecision", "GateReview", "GateSetting",
     "Initiative", "Lesson", "LoginAttempt", "Milestone", "Programme", "RaidItem", "RANKS", "ROLES", "Score",
     "ScoreAlignment", "Setting", "StrategicPriority", "User", "UserRole", "UserSession",
+    "Allocation", "Assignment", "DemandLine", "DemandMonth", "Leave", "Person", "PersonSkill", "Skill",
+    "ApiToken",
 ]
 
 from .. import history  # noqa: E402  (audit every edit of a register row)
 
 history.register()
+
+from .. import search  # noqa: E402  (the lessons library's full-text index, built with the table)
+
+search.watch(Lesson.__table__)
+
+from .resources import register_people_sync  # noqa: E402  (every user is a person in the resource matrix)
+
+register_people_sync()

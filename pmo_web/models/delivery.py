@@ -1,10 +1,10 @@
 """Delivery and benefits records: milestones, the benefits register and the lessons log."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Numeric, String, Text, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows.lifecycle import STAGES
@@ -101,6 +101,8 @@ class Benefit(Audited, Versioned, db.Model):
     realised_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     status: Mapped[str] = mapped_column(String(20), default="planned")
 
+    initiative = relationship("Initiative")
+
     @property
     def accounted_for(self) -> bool:
         """Gate 4 needs an actual or a reason for every planned benefit."""
@@ -115,8 +117,12 @@ class Benefit(Audited, Versioned, db.Model):
         return dict(BENEFIT_CATEGORIES).get(self.category, self.category)
 
 
-class Lesson(Audited, db.Model):
-    """A lesson learned (DOMAIN.md 5); initiative, owner, dependencies and date are required."""
+class Lesson(Audited, Versioned, db.Model):
+    """A lesson learned (DOMAIN.md 5); initiative, owner, dependencies and date are required.
+
+    Deleting a lesson is a soft delete (``deleted_at``): it disappears from the log, the
+    library and the closure criterion, can be restored, and stays in the history.
+    """
 
     audit_noun = "lesson"
 
@@ -139,7 +145,9 @@ class Lesson(Audited, db.Model):
     priority: Mapped[str] = mapped_column(String(10), default="medium")
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
+    initiative = relationship("Initiative")
     logged_by = relationship("User")
 
     @property
@@ -162,3 +170,9 @@ def realised_financial_benefit(benefits) -> Decimal | None:
         return None
     return sum((-b.realised_value if b.category == "dis_benefit" else b.realised_value for b in known),
                Decimal(0))
+
+
+def signed_realised_value():
+    """SQL twin of realised_financial_benefit for aggregates: one benefit's realised GBP,
+    a dis-benefit counting against. SUM() of it is NULL when no benefit's value is known."""
+    return case((Benefit.category == "dis_benefit", -Benefit.realised_value), else_=Benefit.realised_value)

@@ -255,7 +255,7 @@ def test_a_request_goes_from_submission_to_closure(users):
     # The closure readiness came back with the row (out of band): the benefits criterion is met.
     expect(pmo.locator("#review-summary")).not_to_contain_text("Outstanding")
 
-    pmo.get_by_role("link", name="Add a lesson").click()
+    pmo.get_by_role("button", name="Add a lesson").click()  # the lessons log, inline on the review page
     pmo.get_by_label("Title").fill("Test the form with victims first")
     pmo.get_by_label("Owner").fill("Contact Management lead")
     pmo.get_by_label("Dependencies").fill("None")

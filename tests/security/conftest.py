@@ -20,10 +20,12 @@ from sqlalchemy import select
 from pmo_web import create_app
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import Benefit, Lesson, Milestone, RaidItem
+from pmo_web.models import ApiToken, Benefit, DemandLine, Lesson, Milestone, RaidItem
 from pmo_web.models.sessions import BOOKKEEPING_TABLES
 from tests import factories
 from tests.security.route_matrix import MATRIX, ROLES
+from tests.web.resources.world import MONTH as RESOURCE_MONTH
+from tests.web.resources.world import add_resource_rows
 from workflows.lifecycle import STATES, GuardRefused, IllegalTransition
 
 # The token htmx sends on every request, from <body hx-headers='{"X-CSRFToken": "..."}'>.
@@ -78,10 +80,20 @@ class World:
                 self.reviews[state] = gates.request_review(initiative, self.users["pmo"], note="Ready")
             except (GuardRefused, IllegalTransition):
                 continue
+        # An API token per role (the API takes no session), and a spare one to revoke.
+        self.api_tokens = {role: ApiToken.issue(user, f"{role} report", user, None)[1]
+                           for role, user in self.users.items()}
+        self.spare_token, _secret = ApiToken.issue(self.users["requester"], "Spare", self.users["requester"], None)
+        # The resource matrix: a skill, demand on every initiative, the PMO officer on each.
+        self.resources = add_resource_rows(self.users["pmo"], [*self.initiatives.values(), self.outsider_initiative])
         db.session.commit()
 
     def child_id(self, model, initiative_id: int) -> int:
         return db.session.scalar(select(model.id).where(model.initiative_id == initiative_id))
+
+    def api_headers(self, role: str) -> dict:
+        """The Authorization header of `role`'s API token."""
+        return {"Authorization": f"Bearer {self.api_tokens[role]}"}
 
     def values(self, rule, state: str | None = None, **given) -> dict:
         """URL values for `rule` from real rows: the initiative in `state` and its children."""
@@ -104,6 +116,11 @@ class World:
             "kind": lambda: "options",
             "index": lambda: 1,
             "filename": lambda: "css/app.css",
+            "token_id": lambda: self.spare_token.id,
+            "person_id": lambda: self.resources.person_id,
+            "skill_id": lambda: self.resources.skill_id,
+            "line_id": lambda: self.child_id(DemandLine, initiative.id),
+            "month": lambda: RESOURCE_MONTH,
         }
         declared = {**(access.values if access else {}), **given}
         unknown = set(rule.arguments) - set(fill) - set(declared)

@@ -67,6 +67,8 @@ MATRIX: dict[str, Access] = {
     # The PMO's kanban and scoring.
     "triage.board": Access(MANAGERS),
     "triage.move": Access(MANAGERS, state="triage", method="POST"),
+    "triage.lane": Access(MANAGERS, values={"lane": "submitted"}),
+    "triage.moves": Access(MANAGERS, state="submitted"),
     "scoring.score": Access(MANAGERS, state="scoring"),
     "scoring.preview": Access(MANAGERS, state="scoring", method="POST"),
     "scoring.backlog": Access(frozenset({"pmo", "admin", "approver"})),
@@ -94,7 +96,6 @@ MATRIX: dict[str, Access] = {
     "review.benefit_row": Access(ALL, state="benefits_review"),
     "review.benefit_edit": Access(MANAGERS, state="benefits_review"),
     "review.benefit_new": Access(MANAGERS, state="benefits_review"),
-    "review.lesson_new": Access(MANAGERS, state="delivery"),
     "review.satisfaction": Access(MANAGERS, state="benefits_review"),
 
     # Administration.
@@ -173,7 +174,14 @@ def login_redirect_problem(response, requested_path: str, htmx: bool) -> str | N
 
     Normal navigation: 302 to the sign-in page with `next` naming the page asked for.
     htmx: 401 with HX-Redirect to the sign-in page (htmx then loads it as a whole page).
+    The API (/api/...), which no browser navigates: 401 with a Bearer challenge.
     """
+    if requested_path.startswith("/api/"):
+        if response.status_code != 401:
+            return f"API answered {response.status_code}, not 401"
+        if not response.headers.get("WWW-Authenticate", "").startswith("Bearer "):
+            return "API 401 without a WWW-Authenticate: Bearer challenge"
+        return None
     if htmx:
         if response.status_code != 401:
             return f"htmx request answered {response.status_code}, not 401"

@@ -83,6 +83,13 @@ def test_the_redirect_check_needs_sign_in_and_a_way_back(app):
     assert login_redirect_problem(Response(200), "/a", htmx=False)
     assert login_redirect_problem(Response(302, Location="/login?next=%2Fa"), "/a", htmx=True)
     assert login_redirect_problem(Response(401, **{"HX-Redirect": "/login?next=%2Fa"}), "/a", htmx=True) is None
+    # The API: a Bearer challenge, never a redirect to the sign-in page.
+    challenge = {"WWW-Authenticate": 'Bearer realm="PMO Web API"'}
+    assert login_redirect_problem(Response(401, **challenge), "/api/v1/x", htmx=False) is None
+    assert login_redirect_problem(Response(401, **challenge), "/api/v1/x", htmx=True) is None
+    assert login_redirect_problem(Response(401), "/api/v1/x", htmx=False)
+    assert login_redirect_problem(Response(302, Location="/login?next=%2Fapi%2Fv1%2Fx"), "/api/v1/x", htmx=False)
+    assert login_redirect_problem(Response(200, **challenge), "/api/v1/x", htmx=False)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -101,7 +108,9 @@ def test_role_matrix(app, world, role):
             sign_in(client_for_post, world.users[role])
             response = client_for_post.open(url, method=access.method)
         else:
-            response = client.open(url, method=access.method)
+            # The API takes the user's token and never the session (route_matrix_api.py).
+            headers = world.api_headers(role) if rule.rule.startswith("/api/") else {}
+            response = client.open(url, method=access.method, headers=headers)
         with response:  # static files stream until closed
             status, location = response.status_code, response.headers.get("Location", "")
         allowed = role in access.roles

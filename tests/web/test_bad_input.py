@@ -23,6 +23,7 @@ from pmo_web.cases.forms import MAX_ROWS, ROW_KINDS
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
 from tests import factories
+from tests.web.resources import world as resource_world
 from workflows.lifecycle import (
     GATE_TRIGGERS,
     STATES,
@@ -42,7 +43,8 @@ GET_ENDPOINTS = sorted({r.endpoint for r in RULES if "GET" in r.methods})
 RULE_OF = {r.endpoint: r for r in RULES}
 
 # A POST-only endpoint's form is drawn on another page, reached with the same URL values.
-FORM_PAGE = {"gates.decide": "gates.review", "scoring.preview": "scoring.score", "triage.move": "triage.board"}
+FORM_PAGE = {"gates.decide": "gates.review", "scoring.preview": "scoring.score", "triage.move": "triage.moves",
+             "intake.similar": "intake.new"}
 
 ROLES = ("requester", "viewer", "approver", "pmo", "admin")  # admin last: its saves change users
 BOGUS_TRIGGER = "self_destruct"
@@ -99,6 +101,7 @@ def _build_world() -> dict:
         factories.make_milestone(initiative)
         factories.make_benefit(initiative)
         factories.make_lesson(initiative)
+        factories.make_raid_item(initiative)
         initiatives[state] = initiative
     # One open review, at the first gate whose entry criteria the world meets; the later
     # gates stay unrequested, so their request form is drawn too.
@@ -148,6 +151,8 @@ def _kinds(world, initiative_id, trigger):
 URL_VALUES = {
     "milestone_id": lambda w, i, t: [_child_id(factories.Milestone, i)],
     "benefit_id": lambda w, i, t: [_child_id(factories.Benefit, i)],
+    "lesson_id": lambda w, i, t: [_child_id(factories.Lesson, i)],
+    "raid_item_id": lambda w, i, t: [_child_id(factories.RaidItem, i)],
     "review_id": lambda w, i, t: [r.id for r in w["reviews"]],
     "user_id": lambda w, i, t: [w["victim"].id],
     "department_id": lambda w, i, t: [w["department"].id],
@@ -158,9 +163,28 @@ URL_VALUES = {
     "kind": _kinds,
     "index": lambda w, i, t: [0, MAX_ROWS],
     "filename": lambda w, i, t: ["css/app.css", "../pmo_web/config.py"],
+    "dataset": lambda w, i, t: ["portfolio", "audit-events", "no-such-dataset"],
+    "file_format": lambda w, i, t: ["csv", "xlsx"],
+    "token_id": lambda w, i, t: [_api_token_id(w)],
+    "person_id": lambda w, i, t: [resource_world.sweep_person_id(w, i)],
+    "line_id": lambda w, i, t: [resource_world.sweep_line_id(i)],
+    "skill_id": lambda w, i, t: [resource_world.sweep_skill_id()],
+    "month": lambda w, i, t: [resource_world.MONTH, "2026-13", "bogus"],
+    "lane": lambda w, i, t: ["submitted", "closed", "<script>"],
 }
-INT_ARGS = {"initiative_id", "milestone_id", "benefit_id", "review_id", "user_id", "department_id",
-            "programme_id", "priority_id", "version", "index"}
+INT_ARGS = {"initiative_id", "milestone_id", "benefit_id", "lesson_id", "review_id", "user_id", "department_id",
+            "programme_id", "priority_id", "version", "index", "token_id", "person_id", "line_id", "skill_id",
+            "raid_item_id"}
+
+
+def _api_token_id(world: dict) -> int:
+    """The id of an API token of the PMO user, made the first time it is asked for."""
+    if "api_token" not in world:
+        from pmo_web.models import ApiToken
+
+        world["api_token"], _secret = ApiToken.issue(world["users"]["pmo"], "Probe", world["users"]["pmo"], None)
+        db.session.commit()
+    return world["api_token"].id
 
 # --------------------------------------------------------------------------- HTML forms
 
@@ -433,7 +457,7 @@ def _probe_post(prober: Prober, app, endpoint: str, combos, roles=ROLES):
 
 
 # Endpoints whose form has no field but its CSRF token: nothing to fill in.
-FORMLESS = {"auth.logout"}
+FORMLESS = {"auth.logout", "api.token_revoke", "raid.item_restore", "lessons.delete", "lessons.restore"}
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)

@@ -84,6 +84,41 @@ def test_stage_screens_work_for_the_pmo_and_read_for_everyone_who_can_see(client
     assert f"/initiatives/{delivering.id}/gates/request" not in page
 
 
+@pytest.mark.parametrize(("state", "lessons", "resources"), [
+    ("scoring", False, False),
+    ("business_case", False, True),
+    ("delivery", True, True),
+    ("benefits_review", True, True),
+    ("closed", True, True),
+    ("cancelled", True, True),
+    ("rejected", False, False),
+])
+def test_the_lessons_log_and_skills_page_are_linked_beside_the_raid_log(client, auth, users, state, lessons,
+                                                                        resources):
+    initiative = factories.make_initiative(owner=users["requester"], state=state)
+    db.session.commit()
+    auth.login(users["viewer"])
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
+    assert f'href="/initiatives/{initiative.id}/raid">RAID log' in page
+    assert (f'href="/initiatives/{initiative.id}/lessons">Lessons log' in page) is lessons
+    assert (f'href="/initiatives/{initiative.id}/resources">Skills needed and people booked' in page) is resources
+    # Each link leads to a page this reader may open.
+    for shown, path in ((lessons, "lessons"), (resources, "resources")):
+        if shown:
+            assert client.get(f"/initiatives/{initiative.id}/{path}").status_code == 200
+
+
+def test_the_skills_page_is_not_linked_for_those_below_the_portfolio_rank(client, auth, users, department):
+    constable = factories.make_user(roles=("requester",), rank="constable", department=department)
+    delivering = factories.make_initiative(owner=constable, state="delivery")
+    db.session.commit()
+    auth.login(constable)
+    page = client.get(f"/initiatives/{delivering.id}").get_data(as_text=True)
+    assert f'href="/initiatives/{delivering.id}/lessons">Lessons log' in page
+    assert f"/initiatives/{delivering.id}/resources" not in page
+    assert client.get(f"/initiatives/{delivering.id}/resources").status_code == 403
+
+
 def test_benefits_review_links_to_its_screen(client, auth, users):
     reviewing = factories.make_initiative(owner=users["requester"], state="benefits_review")
     db.session.commit()
