@@ -44,7 +44,16 @@ def table_rows(path) -> dict[str, list[tuple]]:
     with closing(sqlite3.connect(path)) as connection:
         tables = [name for (name,) in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {name: connection.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall() for name in tables}
+        return {name: _rows_in_order(connection, name) for name in tables}
+
+
+def _rows_in_order(connection, table: str) -> list[tuple]:
+    """A table's rows in rowid order; a WITHOUT ROWID table (the lessons search index keeps
+    some) in the order of its values."""
+    try:
+        return connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+    except sqlite3.OperationalError:
+        return sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
 
 
 class Writer(threading.Thread):
