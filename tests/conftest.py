@@ -75,14 +75,20 @@ _server_columns_checked = False
 
 
 def _empty_server_tables() -> None:
-    """Empty every table in one statement. Replica mode skips user triggers, so the audit
-    trail's append-only guard does not block the test's own clean-up."""
+    """Empty every table and restart its id sequence. Replica mode skips user triggers
+    (so the audit trail's append-only guard does not block the test's own clean-up) and
+    foreign-key checks. DELETE on the few small tables a test fills is far cheaper than
+    TRUNCATE, whose cost is per table (about fifty of them) whether empty or not."""
     from sqlalchemy import text
 
-    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    sequences = ", ".join(f"pg_get_serial_sequence('\"{table.name}\"', 'id')"
+                          for table in db.metadata.sorted_tables if "id" in table.c)
     with db.engine.begin() as connection:
         connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(text(f"SELECT setval(seq, 1, false) FROM unnest(ARRAY[{sequences}]) AS seq "
+                                "WHERE seq IS NOT NULL"))
 
 
 @pytest.fixture(autouse=True)
