@@ -351,7 +351,8 @@ BENEFITS = Dataset(
     title="Benefits register",
     description="Planned and realised benefits: measure, baseline, target and actual.",
     id_column=Benefit.id,
-    source=lambda query: query.select_from(Benefit).join(Initiative, Initiative.id == Benefit.initiative_id),
+    source=lambda query: (query.select_from(Benefit).join(Initiative, Initiative.id == Benefit.initiative_id)
+                          .where(Benefit.deleted_at.is_(None))),
     columns=(
         Column("id", "Id", Benefit.id, INTEGER),
         *initiative_columns(),

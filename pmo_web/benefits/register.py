@@ -82,7 +82,7 @@ class InitiativeReturn:
 def _scope(user, conditions):
     """The benefits of initiatives `user` may see, narrowed by the filters' conditions."""
     return (select().select_from(Benefit).join(Initiative, Benefit.initiative_id == Initiative.id)
-            .where(access.visible_clause(user), *conditions))
+            .where(Benefit.deleted_at.is_(None), access.visible_clause(user), *conditions))
 
 
 def _sums(signed: bool = False):
@@ -136,7 +136,7 @@ def returns_by_initiative(user, conditions, page_number: int):
 def benefits_page(user, conditions, page_number: int):
     """A page of the register's benefits, by initiative then name, with their initiative loaded."""
     query = (select(Benefit).join(Initiative, Benefit.initiative_id == Initiative.id)
-             .where(access.visible_clause(user), *conditions)
+             .where(Benefit.deleted_at.is_(None), access.visible_clause(user), *conditions)
              .options(contains_eager(Benefit.initiative))
              .order_by(Initiative.id, Benefit.id))
     return db.paginate(query, page=max(1, min(page_number, LAST_PAGE)), per_page=REGISTER_PAGE_SIZE,

@@ -77,7 +77,11 @@ class Milestone(Audited, Versioned, db.Model):
 
 
 class Benefit(Audited, Versioned, db.Model):
-    """A benefit in the register (DOMAIN.md 6): planned at business case, measured at review."""
+    """A benefit in the register (DOMAIN.md 6): planned at business case, measured at review.
+
+    Deleting a benefit is a soft delete (``deleted_at``): it leaves the register, its totals,
+    ROI, exports and the Gate 4 criterion, can be restored, and stays in the history.
+    """
 
     audit_noun = "benefit"
 
@@ -100,6 +104,7 @@ class Benefit(Audited, Versioned, db.Model):
     planned_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # GBP, financial benefits
     realised_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     status: Mapped[str] = mapped_column(String(20), default="planned")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     initiative = relationship("Initiative")
 

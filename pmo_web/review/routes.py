@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from ..htmx import is_partial, render
 from ..lessons.library import log_context
 from ..lessons.routes import can_edit_lessons
 from ..models import Benefit, Initiative
+from ..models.base import utcnow
 from ..models.delivery import realised_financial_benefit
 from ..workflow import lifecycle_for
 from . import bp
@@ -50,12 +51,29 @@ def check_may_change(initiative: Initiative, states: tuple[str, ...], what: str)
                                  f"this initiative is in {initiative.state_label}"])
 
 
-def benefit_or_404(initiative: Initiative, benefit_id: int) -> Benefit:
-    """One benefit of this initiative; 404 for a benefit of any other."""
+def benefit_or_404(initiative: Initiative, benefit_id: int, deleted: bool | None = False) -> Benefit:
+    """One live benefit of this initiative (deleted=None: live or deleted); 404 otherwise."""
     benefit = db.session.get(Benefit, benefit_id)
     if benefit is None or benefit.initiative_id != initiative.id:
         abort(404)
+    if deleted is not None and (benefit.deleted_at is not None) != deleted:
+        abort(404)
     return benefit
+
+
+def live_benefits(initiative: Initiative) -> list[Benefit]:
+    """The initiative's register: its benefits that have not been deleted, oldest first."""
+    return list(db.session.scalars(select(Benefit).where(Benefit.initiative_id == initiative.id,
+                                                         Benefit.deleted_at.is_(None)).order_by(Benefit.id)))
+
+
+def deleted_benefits(initiative: Initiative) -> list[Benefit]:
+    """The benefits deleted from the register, most recent first (for those who may restore them)."""
+    if not can_edit_benefits(initiative):
+        return []
+    return list(db.session.scalars(select(Benefit).where(Benefit.initiative_id == initiative.id,
+                                                         Benefit.deleted_at.is_not(None))
+                                   .order_by(Benefit.deleted_at.desc(), Benefit.id.desc())))
 
 
 def closure_context(initiative: Initiative, benefits: list[Benefit]) -> dict:
@@ -75,12 +93,12 @@ def closure_context(initiative: Initiative, benefits: list[Benefit]) -> dict:
 
 def page_context(initiative: Initiative) -> dict:
     """What the whole review page needs, in a fixed number of queries."""
-    benefits = db.session.scalars(
-        select(Benefit).where(Benefit.initiative_id == initiative.id).order_by(Benefit.id)).all()
+    benefits = live_benefits(initiative)
     # The lessons log is kept here too, inline, with the lessons area's own rows and routes.
     may_edit_lessons = can_edit_lessons(initiative)
     lessons = log_context(initiative, with_deleted=may_edit_lessons)
-    return {"benefits": benefits, **lessons, "can_edit_lessons": may_edit_lessons,
+    return {"benefits": benefits, "deleted_benefits": deleted_benefits(initiative), **lessons,
+            "can_edit_lessons": may_edit_lessons,
             **closure_context(initiative, benefits)}
 
 
@@ -92,15 +110,17 @@ def respond(initiative: Initiative, fragment: str, status: int = 200, **context)
     return render("review/benefits.html", fragment, status, **context)
 
 
-def benefit_saved(initiative: Initiative, benefit: Benefit, message: str):
-    """After a save: for htmx the row plus the refreshed closure readiness (out of band),
-    since an actual or a reason can complete a criterion; otherwise back to the page."""
+def benefit_saved(initiative: Initiative, benefit: Benefit, message: str,
+                  fragment: str = "review/_benefit_saved.html", anchor: str = "", **context):
+    """After a change: for htmx `fragment` (the row by default) plus the refreshed closure
+    readiness (out of band), since an actual, a reason or a deletion can change a criterion
+    and the totals; otherwise back to the page, saying what happened."""
     if not is_partial():
         flash(message, "success")
-        return redirect(url_for(".benefits", initiative_id=initiative.id, _anchor=f"benefit-{benefit.id}"), 303)
-    benefits = db.session.scalars(select(Benefit).where(Benefit.initiative_id == initiative.id)).all()
-    return respond(initiative, "review/_benefit_saved.html", benefit=benefit,
-                   **closure_context(initiative, benefits))
+        return redirect(url_for(".benefits", initiative_id=initiative.id,
+                                _anchor=anchor or f"benefit-{benefit.id}"), 303)
+    return respond(initiative, fragment, benefit=benefit, **context,
+                   **closure_context(initiative, live_benefits(initiative)))
 
 
 @bp.get("/initiatives/<int:initiative_id>/benefits-review")
@@ -157,6 +177,39 @@ def benefit_new(initiative_id: int):
     status = 422 if form.is_submitted() else 200
     return respond(initiative, "review/_benefit_form.html", status, benefit=None, benefit_form=form,
                    editing="new")
+
+
+@bp.route("/initiatives/<int:initiative_id>/benefits/<int:benefit_id>/delete", methods=["GET", "POST"])
+@login_required
+def benefit_delete(initiative_id: int, benefit_id: int):
+    """Ask to confirm in the row (GET), then delete: the row says so and offers to undo."""
+    initiative = access.initiative_or_404(initiative_id)
+    benefit = benefit_or_404(initiative, benefit_id)
+    check_may_change(initiative, BENEFIT_STATES, "Benefits")
+    if request.method == "GET":
+        return respond(initiative, "review/_benefit_confirm_delete.html", benefit=benefit, confirming=benefit.id)
+    benefit.deleted_at = utcnow()
+    db.session.commit()
+    return benefit_saved(initiative, benefit,
+                         f"Benefit ‘{benefit.name}’ deleted. You can restore it from the deleted benefits below.",
+                         "review/_benefit_deleted.html", anchor="deleted-benefits",
+                         deleted_benefits=deleted_benefits(initiative))
+
+
+@bp.post("/initiatives/<int:initiative_id>/benefits/<int:benefit_id>/restore")
+@login_required
+def benefit_restore(initiative_id: int, benefit_id: int):
+    """Undo a delete: the benefit is back in the register, its totals and the closure criterion."""
+    initiative = access.initiative_or_404(initiative_id)
+    benefit = benefit_or_404(initiative, benefit_id, deleted=None)
+    check_may_change(initiative, BENEFIT_STATES, "Benefits")
+    if benefit.deleted_at is not None:  # restoring twice (a double press of Undo) changes nothing
+        benefit.deleted_at = None
+        db.session.commit()
+    # From the row's own Undo button the row comes back in place; from the deleted list it is
+    # added at the top of the register. Either way the deleted list and the totals are refreshed.
+    return benefit_saved(initiative, benefit, f"Benefit ‘{benefit.name}’ restored", "review/_benefit_restored.html",
+                         deleted_benefits=deleted_benefits(initiative))
 
 
 @bp.route("/initiatives/<int:initiative_id>/satisfaction", methods=["GET", "POST"])

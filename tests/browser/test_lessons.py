@@ -185,3 +185,51 @@ def test_the_benefits_register(page_as, initiative_id):
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("table", name="By financial year")).not_to_contain_text("2026/27")
     no_violations(page, "filtering the benefits register")
+
+
+def test_delete_and_undo_a_benefit_at_review(page_as, live_app):
+    from pmo_web.models import Benefit
+
+    with live_app.app_context():
+        requester = db.session.scalar(db.select(User).where(User.email == "requester@example.test"))
+        reviewed = factories.make_initiative(owner=requester, state="benefits_review", title="Mobile fingerprint scanners")
+        benefit_id = factories.make_benefit(reviewed, name="Fewer custody trips", planned_value=Decimal("30000")).id
+        db.session.commit()
+        initiative_id = reviewed.id
+    page = page_as("pmo")
+    page.goto(f"/initiatives/{initiative_id}/benefits-review")
+    page.wait_for_load_state("load")
+    mark_page(page)
+    row_selector = f"#benefit-{benefit_id}"
+    summary = page.locator("#review-summary")
+    expect(summary).to_contain_text("£30,000")
+
+    # Escape cancels the question; focus goes back to the row.
+    page.get_by_role("link", name="Delete Fewer custody trips").click()
+    wait_for_focus_in(page, row_selector)
+    expect(page.locator(row_selector)).to_contain_text("Delete the benefit ‘Fewer custody trips’?")
+    no_violations(page, "asking to delete a benefit")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="Record actuals for Fewer custody trips")).to_be_focused()
+
+    # Delete: the row offers Undo (focused), the totals and the deleted list follow.
+    page.get_by_role("link", name="Delete Fewer custody trips").click()
+    page.get_by_role("button", name="Delete benefit").click()
+    expect(page.locator(row_selector)).to_contain_text("Benefit ‘Fewer custody trips’ deleted.")
+    expect(page.get_by_role("button", name="Undo deleting Fewer custody trips")).to_be_focused()
+    expect(summary).not_to_contain_text("£30,000")
+    expect(page.locator("#deleted-benefits")).to_contain_text("Fewer custody trips")
+    no_violations(page, "deleting a benefit")
+    with live_app.app_context():
+        assert db.session.get(Benefit, benefit_id).deleted_at is not None
+
+    # Undo: the row, the totals and focus come back; the deleted list empties.
+    page.get_by_role("button", name="Undo deleting Fewer custody trips").click()
+    expect(page.locator(row_selector)).to_contain_text("£30,000")
+    expect(page.get_by_role("link", name="Record actuals for Fewer custody trips")).to_be_focused()
+    expect(summary).to_contain_text("£30,000")
+    expect(page.locator("#deleted-benefits")).not_to_contain_text("Fewer custody trips")
+    no_violations(page, "undoing a benefit delete")
+    with live_app.app_context():
+        assert db.session.get(Benefit, benefit_id).deleted_at is None
+    still_same_page(page)

@@ -96,6 +96,8 @@ MATRIX: dict[str, Access] = {
     "review.benefit_row": Access(ALL, state="benefits_review"),
     "review.benefit_edit": Access(MANAGERS, state="benefits_review"),
     "review.benefit_new": Access(MANAGERS, state="benefits_review"),
+    "review.benefit_delete": Access(MANAGERS, state="benefits_review"),
+    "review.benefit_restore": Access(MANAGERS, state="benefits_review", method="POST"),
     "review.satisfaction": Access(MANAGERS, state="benefits_review"),
 
     # Administration.

@@ -523,6 +523,8 @@ STORES_NO_TEXT = {
     "intake.similar": "a search while a request is typed: saves nothing",
     "lessons.delete": "a soft delete: no fields",
     "lessons.restore": "undoes a soft delete: no fields",
+    "review.benefit_delete": "a soft delete: a confirmation only",
+    "review.benefit_restore": "undoes a soft delete: no fields",
     "raid.item_remove": "a soft delete: a confirmation only",
     "raid.item_restore": "undoes a soft delete: no fields",
     "api.token_revoke": "revokes an API token: no fields",

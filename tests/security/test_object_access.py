@@ -271,6 +271,8 @@ SAVES = [
     Save("delivery.milestone_new", "pmo", {"name": "Probe", "baseline_date": DATE}),
     Save("review.benefit_edit", "pmo", {"actual_value": "Probe"}),
     Save("review.benefit_new", "pmo", {"name": "Probe", "category": "non_cash_releasing", "status": "planned"}),
+    Save("review.benefit_delete", "pmo"),
+    Save("review.benefit_restore", "pmo", page=False),
     Save("lessons.new", "pmo", {"title": "Probe", "owner": "PMO", "dependencies": "None"}),
     Save("lessons.edit", "pmo", {"title": "Probe"}),
     Save("lessons.delete", "pmo"),

@@ -457,7 +457,8 @@ def _probe_post(prober: Prober, app, endpoint: str, combos, roles=ROLES):
 
 
 # Endpoints whose form has no field but its CSRF token: nothing to fill in.
-FORMLESS = {"auth.logout", "api.token_revoke", "raid.item_restore", "lessons.delete", "lessons.restore"}
+FORMLESS = {"auth.logout", "api.token_revoke", "raid.item_restore", "lessons.delete", "lessons.restore",
+            "review.benefit_delete", "review.benefit_restore"}
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)

@@ -333,3 +333,97 @@ def test_review_page_loads_in_a_fixed_number_of_queries(client, auth, users, ini
         factories.make_lesson(initiative, logged_by_id=users["admin"].id)
     db.session.commit()
     assert count_queries() == few
+
+
+# ------------------------------------------------------------------ delete and undo
+
+
+def delete_url(initiative, benefit):
+    return url_for("review.benefit_delete", initiative_id=initiative.id, benefit_id=benefit.id)
+
+
+def restore_url(initiative, benefit, **args):
+    return url_for("review.benefit_restore", initiative_id=initiative.id, benefit_id=benefit.id, **args)
+
+
+def benefit_edits(benefit) -> list[str]:
+    db.session.expire_all()
+    from sqlalchemy import select
+
+    from pmo_web.models import AuditEvent
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "record_edit").order_by(AuditEvent.id))
+    return [e.trigger for e in events if e.detail["record"] == "benefit" and e.detail["id"] == benefit.id]
+
+
+def test_delete_asks_then_leaves_the_register_totals_and_gate_4_and_undo_brings_it_back(
+        client, auth, users, initiative, benefit):
+    from pmo_web.workflow import lifecycle_for
+
+    accounted = factories.make_benefit(initiative, name="Custody time saved", actual="12 minutes",
+                                       realised_value=Decimal("5000"))
+    db.session.commit()
+    auth.login(users["pmo"])
+    assert "Officer hours released" in " ".join(lifecycle_for(initiative).gate_entry_failures("G4"))
+
+    confirm = client.get(delete_url(initiative, benefit), headers=HTMX)
+    assert confirm.status_code == 200 and b"<html" not in confirm.data
+    assert "Delete the benefit ‘Officer hours released’?" in confirm.get_data(as_text=True)
+    assert reload(benefit).deleted_at is None  # asking changes nothing
+
+    deleted = client.post(delete_url(initiative, benefit), headers=HTMX)
+    assert deleted.status_code == 200 and b"<html" not in deleted.data
+    body = deleted.get_data(as_text=True)
+    assert "Benefit ‘Officer hours released’ deleted." in body and "Undo" in body
+    assert 'id="deleted-benefits" hx-swap-oob="true"' in body and 'id="review-summary" hx-swap-oob="true"' in body
+    assert "£60,000" not in body  # the planned total no longer counts it
+    assert reload(benefit).deleted_at is not None
+    # Out of the register here and across the portfolio, out of the exports and Gate 4 ...
+    page = client.get(review_url(initiative)).get_data(as_text=True)
+    assert "400 hours a month" not in page and "Deleted benefits" in page
+    assert "400 hours a month" not in client.get(url_for("benefits.register")).get_data(as_text=True)
+    export = client.get(url_for("exports.download", dataset="benefits", file_format="csv"))
+    assert export.status_code == 200 and "Custody time saved" in export.get_data(as_text=True)
+    assert "Officer hours released" not in export.get_data(as_text=True)
+    db.session.expire_all()
+    assert "Officer hours released" not in " ".join(lifecycle_for(initiative).gate_entry_failures("G4"))
+    # ... and no longer editable.
+    assert client.get(edit_url(initiative, benefit), headers=HTMX).status_code == 404
+
+    restored = client.post(restore_url(initiative, benefit, in_place="1"), headers=HTMX)
+    assert restored.status_code == 200 and b"<html" not in restored.data
+    assert restored.get_data(as_text=True).lstrip().startswith(f'<tr class="govuk-table__row" id="benefit-{benefit.id}">')
+    assert "£60,000" in restored.get_data(as_text=True)
+    assert reload(benefit).deleted_at is None
+    assert "400 hours a month" in client.get(url_for("benefits.register")).get_data(as_text=True)
+    assert benefit_edits(benefit) == ["benefit.created", "benefit.removed", "benefit.restored"]
+
+
+def test_without_javascript_delete_and_restore_go_back_to_the_page(client, auth, users, initiative, benefit):
+    auth.login(users["pmo"])
+    page = client.get(delete_url(initiative, benefit))
+    assert page.status_code == 200 and b"<html" in page.data and b"Delete benefit" in page.data
+    response = client.post(delete_url(initiative, benefit))
+    assert response.status_code == 303 and response.headers["Location"].endswith("#deleted-benefits")
+    response = client.post(restore_url(initiative, benefit))
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"#benefit-{benefit.id}")
+    assert reload(benefit).deleted_at is None
+    # A second restore (a double press of Undo) changes nothing.
+    assert client.post(restore_url(initiative, benefit)).status_code == 303
+    assert len(benefit_edits(benefit)) == 3
+
+
+@pytest.mark.parametrize("role", NOT_EDITORS)
+def test_only_the_pmo_deletes_or_restores_benefits(client, auth, users, initiative, benefit, role):
+    auth.login(users[role])
+    assert client.post(delete_url(initiative, benefit), headers=HTMX).status_code == 403
+    assert client.post(restore_url(initiative, benefit), headers=HTMX).status_code == 403
+    assert reload(benefit).deleted_at is None
+
+
+def test_a_closed_initiatives_benefits_cannot_be_deleted(client, auth, users):
+    closed = factories.make_initiative(owner=users["requester"], state="closed")
+    kept = factories.make_benefit(closed, name="Kept for the record")
+    db.session.commit()
+    auth.login(users["pmo"])
+    assert client.post(delete_url(closed, kept), headers=HTMX).status_code == 409
+    assert reload(kept).deleted_at is None
