@@ -1,7 +1,7 @@
 """The append-only audit trail: every transition and gate decision, who/when/from/to/why."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import audit as audit_integrity
@@ -20,7 +20,9 @@ class AuditEvent(db.Model):
 
     __tablename__ = "audit_events"
     # Two rows may never follow the same row: a forked chain is refused by the database.
-    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),)
+    # The dashboard walks each initiative's transitions in time order (cycle time, LEAD()).
+    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),
+                      Index("ix_audit_events_initiative_time", "initiative_id", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
