@@ -13,13 +13,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..concurrency import VersionedForm
 from ..extensions import db
@@ -32,11 +33,8 @@ from ..fields import (
     select_choices,
 )
 from ..models import Programme, User, UserRole
-from ..models.initiatives import (
-    CONFIDENCE,
-    CONFIDENCE_NEEDING_JUSTIFICATION,
-    FUNDING_TYPES,
-)
+from ..models.initiatives import CONFIDENCE_NEEDING_JUSTIFICATION, FUNDING_TYPES
+from ..models.reports import confidence_label, confidence_levels, shown_confidence
 
 
 class DeliveryForm(VersionedForm, FlaskForm):
@@ -53,11 +51,20 @@ class DeliveryForm(VersionedForm, FlaskForm):
     planned_end = GovDateField("Planned end date")
     forecast_end = GovDateField("Forecast end date")
     delivery_confidence = RadioField(
-        "Delivery confidence", choices=select_choices(CONFIDENCE), validators=[Optional()], widget=GovRadioInput(),
+        "Delivery confidence", choices=[], validators=[Optional()], widget=GovRadioInput(),
         description="How likely is successful delivery on time, on budget and to the expected quality?")
     confidence_justification = TextAreaField(
         "Justification for the confidence rating", widget=GovTextArea(),
         description="Required for Amber/Red and Red: what is wrong and what is being done about it.")
+    cost_tolerance_pct = IntegerField(
+        "Cost tolerance", widget=GovTextInput(),
+        description="How far, as a percentage of the approved budget, the forecast may go over before an "
+                    "exception report is needed.",
+        validators=[Optional(), NumberRange(0, 100, "The cost tolerance must be between 0 and 100 per cent")])
+    time_tolerance_days = IntegerField(
+        "Time tolerance", widget=GovTextInput(),
+        description="How many days the forecast end may pass the planned end before an exception report is needed.",
+        validators=[Optional(), NumberRange(0, 730, "The time tolerance must be between 0 and 730 days")])
     submit = SubmitField("Save delivery details", widget=GovSubmitInput())
 
     def __init__(self, *args, current_manager_id: int | None = None, **kwargs):
@@ -72,10 +79,14 @@ class DeliveryForm(VersionedForm, FlaskForm):
         programmes = db.session.scalars(select(Programme).order_by(Programme.name))
         self.programme_id.choices = select_choices([("", "Not part of a programme"),
                                                     *((p.id, p.name) for p in programmes)])
+        # The configured scale; a five-point rating reads as its three-point level (Amber/Green
+        # is Amber), so saving other details keeps the rating instead of clearing it.
+        self.delivery_confidence.choices = select_choices(confidence_levels())
+        self.delivery_confidence.data = shown_confidence(self.delivery_confidence.data)
 
     def validate_confidence_justification(self, field):
         if self.delivery_confidence.data in CONFIDENCE_NEEDING_JUSTIFICATION and not (field.data or "").strip():
-            label = dict(CONFIDENCE)[self.delivery_confidence.data]
+            label = confidence_label(self.delivery_confidence.data)
             raise ValidationError(f"Explain why delivery confidence is {label}")
 
     def apply_to(self, initiative) -> None:
@@ -83,6 +94,10 @@ class DeliveryForm(VersionedForm, FlaskForm):
         for name in ("manager_id", "programme_id", "budget_approved", "budget_forecast", "budget_actual",
                      "planned_end", "forecast_end"):
             setattr(initiative, name, getattr(self, name).data)
+        # A tolerance left blank keeps the one set before (10 % and 30 days to begin with).
+        for name in ("cost_tolerance_pct", "time_tolerance_days"):
+            if getattr(self, name).data is not None:
+                setattr(initiative, name, getattr(self, name).data)
         initiative.funding_type = self.funding_type.data or None
         initiative.delivery_confidence = self.delivery_confidence.data or None
         initiative.confidence_justification = (self.confidence_justification.data or "").strip()

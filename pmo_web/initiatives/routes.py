@@ -160,6 +160,7 @@ def _stage_screens(initiative: Initiative, review) -> list[dict]:
         (initiative.state != "draft", "RAID log", "raid.log"),
         # Lessons are logged from delivery on; stopped work keeps its log to be read.
         (initiative.state in LESSONS_STATES, "Lessons log", "lessons.log"),
+        (initiative.state in DELIVERY_STATES, "Highlight reports", "reports.index"),
         # Skills are asked for from the business case on; the page is for portfolio readers.
         (initiative.state in CASE_STATES and access.can_read_portfolio(current_user),
          "Skills needed and people booked", "resources.initiative"),

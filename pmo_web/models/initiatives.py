@@ -12,6 +12,7 @@ from workflows.lifecycle import STAGE_OF, STATE_LABELS, TERMINAL_STATES
 from ..extensions import db
 from .base import UTCDateTime, Versioned, utcnow
 from .delivery import describe_variance
+from .reports import confidence_label
 
 COST_BANDS = (
     ("under_10k", "Under £10,000"),
@@ -102,6 +103,10 @@ class Initiative(Versioned, db.Model):
     forecast_end: Mapped[date | None]
     delivery_confidence: Mapped[str | None] = mapped_column(String(20))
     confidence_justification: Mapped[str] = mapped_column(Text, default="")
+    # Tolerances (pmo_web/reports): forecast cost above approved by more than this percentage,
+    # or a forecast end later than planned by more than this many days, calls for an exception report.
+    cost_tolerance_pct: Mapped[int] = mapped_column(default=10, server_default="10")
+    time_tolerance_days: Mapped[int] = mapped_column(default=30, server_default="30")
 
     # Benefits review and closure (stage 6)
     satisfaction_score: Mapped[int | None]  # 1-5 from the sponsor at closure
@@ -137,7 +142,7 @@ class Initiative(Versioned, db.Model):
 
     @property
     def confidence_label(self) -> str:
-        return dict(CONFIDENCE).get(self.delivery_confidence or "", "Not assessed")
+        return confidence_label(self.delivery_confidence)  # on the configured scale
 
     @property
     def is_capital(self) -> bool:
