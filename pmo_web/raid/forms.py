@@ -22,9 +22,9 @@ from ..concurrency import VersionedForm
 from ..extensions import db
 from ..fields import GovDateField, optional_id, select_choices
 from ..models import User
+from ..models.governance import escalation_boards
 from ..models.raid import (
     DIRECTIONS,
-    ESCALATION_BOARDS,
     IMPACTS,
     ISSUE_PRIORITIES,
     ISSUE_TYPES,
@@ -198,7 +198,7 @@ class EscalationForm(VersionedForm, FlaskForm):
 
     def __init__(self, *args, current_board: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        boards = list(ESCALATION_BOARDS)
+        boards = escalation_boards()
         if current_board and current_board not in boards:
             boards.append(current_board)
         self.escalated_to.choices = [SelectChoice("", "Choose a board"), *(SelectChoice(b, b) for b in boards)]
