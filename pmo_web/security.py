@@ -87,6 +87,8 @@ def check_settings(app: Flask) -> None:
     if app.debug or app.config.get("DEBUG"):
         problems.append("DEBUG is on: the debugger would show code and data to anyone who "
                         "triggers an error. Unset FLASK_DEBUG / DEBUG")
+    from .auth.oidc import settings_problems
+    problems += settings_problems(app.config)
     if problems:
         raise RuntimeError("PMO_ENV=production refuses to start: " + "; ".join(problems) + ".")
 

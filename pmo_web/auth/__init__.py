@@ -1,9 +1,13 @@
-"""Sign in and sign out, server-side sessions and sign-in throttling."""
+"""Sign in and sign out, server-side sessions, sign-in throttling, the second factor and SSO."""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes, sessions  # noqa: E402,F401  (routes register themselves on bp)
+from . import mfa, mfa_routes, oidc, routes, sessions  # noqa: E402,F401  (routes register themselves on bp)
 
-# Every request, whichever area serves it, settles its session before the view runs.
+# Every request, whichever area serves it, settles its session before the view runs;
+# then a user who must have a second factor and has none is sent to enrol.
 bp.before_app_request(sessions.note_activity)
+bp.before_app_request(mfa.enforce)
+bp.record_once(lambda state: oidc.init_app(state.app))
+bp.app_context_processor(oidc.sign_in_options)

@@ -1,7 +1,7 @@
 """Sign-in and change-password forms."""
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..admin.forms import MinimumPasswordLength
@@ -47,3 +47,26 @@ class ChangePasswordForm(FlaskForm):
     def validate_new_password(self, field):
         if field.data and self.user.check_password(field.data):
             raise ValidationError("Choose a password different from your current one")
+
+
+class SecondFactorForm(FlaskForm):
+    """The sign-in's second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", widget=GovTextInput(),
+                       description="The 6-digit code from your authenticator app, or one of your recovery codes",
+                       validators=[InputRequired("Enter the code from your authenticator app"), Length(max=20)])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EnrolForm(FlaskForm):
+    """Confirms that the authenticator app has the secret: the code it shows now."""
+
+    code = StringField("Code from the app", widget=GovTextInput(),
+                       description="The 6-digit code your authenticator app shows for this account",
+                       validators=[InputRequired("Enter the 6-digit code from your authenticator app"),
+                                   Length(max=20)])
+    submit = SubmitField("Turn on the second factor", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button only (the CSRF token is the whole form)."""

@@ -6,13 +6,13 @@ only put them in order. Sign-ins, failures and sign-outs are logged by pmo_web/l
 import logging
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_url
 
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
-from . import bp, sessions, throttle
+from . import bp, mfa, sessions, throttle
 from .forms import ChangePasswordForm, LoginForm
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,18 @@ def home_for(user) -> str:
 
 def _safe_next(user) -> str:
     """The page asked for before sign-in, if it is on this site; else the user's home."""
-    target = request.args.get("next", "")
+    return safe_target(request.args.get("next", ""), user)
+
+
+def safe_target(target: str, user) -> str:
+    """`target` if it is a path on this site, else `user`'s home."""
     # Only same-site paths: never redirect to another host after sign-in.
     if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
         return home_for(user)
     return target
 
 
-def _throttled(template: str, form):
+def throttled_page(template: str, form):
     """The form again with the throttling message, as 429 with a Retry-After."""
     return render_template(template, form=form, throttled=TOO_MANY_ATTEMPTS), 429, {"Retry-After": "60"}
 
@@ -82,17 +86,24 @@ def login():
     """
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(home_for(current_user))
+    if request.method == "POST" and not current_app.config["LOCAL_LOGIN_ENABLED"]:
+        abort(404)  # single sign-on only: the password form is not offered either
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
     attempt = throttle.begin_attempt(form.email.data, request.remote_addr)
     if throttle.refused(attempt):
-        return _throttled("auth/login.html", form)
+        return throttled_page("auth/login.html", form)
     user = User.by_email(form.email.data)
     if not (user and user.active and user.check_password(form.password.data)):
         form.password.errors.append("The email address or password is not correct")
         return render_template("auth/login.html", form=form), 422
     throttle.succeeded(attempt)
+    if mfa.factor_of(user) is not None:
+        # Not signed in yet: the code step (mfa_routes.py) finishes the sign-in.
+        mfa.set_pending(user, _safe_next(user))
+        db.session.commit()
+        return redirect(url_for("auth.second_factor_code"))
     sessions.begin(user)
     db.session.commit()
     return redirect(_safe_next(user))
@@ -119,7 +130,7 @@ def change_password():
     # The current password is a password guess like any other: throttled the same way.
     attempt = throttle.begin_attempt(user.email, request.remote_addr)
     if throttle.refused(attempt):
-        return _throttled("auth/change_password.html", form)
+        return throttled_page("auth/change_password.html", form)
     valid = form.validate()
     if form.current_password_right:
         throttle.succeeded(attempt)

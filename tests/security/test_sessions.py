@@ -37,6 +37,7 @@ def build_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "MFA_REQUIRED_ROLES": "",  # admins here sign in with a password alone (tests/web/auth covers MFA)
         **overrides,
     })
     with app.app_context():
