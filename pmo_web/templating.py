@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from . import access
 from .extensions import db
-from .models import GateReview
+from .models import GateReview, Notification
 
 
 # Where one request keeps its base context (on the request itself: `g` may outlive it in tests).
@@ -35,7 +35,12 @@ def register(app) -> None:
             decides = True
             awaiting = db.session.scalar(
                 select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
+        unread = 0
+        if current_user.is_authenticated:
+            unread = db.session.scalar(select(func.count(Notification.id)).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None)))
         context = {
+            "unread_notification_count": unread,
             "awaiting_decision_count": awaiting,
             "decides_gates": decides,
             "organisation_name": current_app.config["ORGANISATION_NAME"],

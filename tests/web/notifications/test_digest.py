@@ -1,0 +1,81 @@
+"""`flask send-digest`: one email per user per day listing what waits, and idempotent."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from pmo_web.extensions import db
+from pmo_web.gates import service
+from pmo_web.models import DigestSent, HighlightReport, NotificationPreference
+from pmo_web.notifications.digest import report_window_start
+from tests import factories
+
+from .helpers import notifications_of
+
+TODAY = date(2026, 11, 26)
+SECRET = "Description-never-mailed"
+
+
+def portfolio(users):
+    """A gate awaiting the approver, an overdue risk of the PMO's, a report due for the PMO."""
+    at_gate = factories.make_initiative(owner=users["requester"], state="scoring", title="Mobile fingerprinting")
+    factories.make_score(at_gate, users["pmo"])
+    in_delivery = factories.make_initiative(owner=users["requester"], state="delivery", title="Custody refit",
+                                            manager_id=users["pmo"].id)
+    risk = factories.make_raid_item(in_delivery, owner_id=users["pmo"].id, description=SECRET,
+                                    review_date=TODAY - timedelta(days=3))
+    factories.make_raid_item(in_delivery, owner_id=users["pmo"].id, review_date=TODAY + timedelta(days=3))
+    db.session.commit()
+    service.request_review(at_gate, users["pmo"])
+    db.session.commit()
+    return at_gate, in_delivery, risk
+
+
+def test_each_user_gets_one_digest_a_day(app, users, smtp, runner):
+    at_gate, in_delivery, risk = portfolio(users)
+    smtp.messages.clear()
+    result = runner.invoke(args=["send-digest", "--day", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "2 email(s) queued" in result.output
+    [to_approver] = smtp.to(users["approver"].email)
+    assert to_approver["Subject"] == "[OFFICIAL] Your PMO digest for 26 November 2026: 1 item"
+    assert at_gate.reference in to_approver.get_content()
+    [to_pmo] = smtp.to(users["pmo"].email)
+    body = to_pmo.get_content()
+    assert f"https://pmo.example.test/initiatives/{in_delivery.id}/raid#raid-item-{risk.id}" in body
+    assert f"https://pmo.example.test/initiatives/{in_delivery.id}/reports" in body
+    assert SECRET not in to_pmo.as_string()
+    found = notifications_of(users["pmo"], "raid_overdue") + notifications_of(users["pmo"], "report_due")
+    assert [(n.kind, n.raid_item_id) for n in found] == [("raid_overdue", risk.id), ("report_due", None)]
+    # Again the same day: nothing new, in the app or by email.
+    result = runner.invoke(args=["send-digest", "--day", TODAY.isoformat()])
+    assert "0 email(s) queued" in result.output and len(smtp.messages) == 2
+    assert len(notifications_of(users["pmo"], "raid_overdue") + notifications_of(users["pmo"], "report_due")) == 2
+    assert db.session.query(DigestSent).filter_by(day=TODAY).count() == len(users)
+    # The next day: a new digest, but the overdue risk and due report are not notified twice.
+    runner.invoke(args=["send-digest", "--day", (TODAY + timedelta(days=1)).isoformat()])
+    assert len(smtp.to(users["pmo"].email)) == 2
+    assert len(notifications_of(users["pmo"], "raid_overdue") + notifications_of(users["pmo"], "report_due")) == 2
+
+
+def test_a_recent_report_is_not_due(app, users, smtp, runner):
+    _at_gate, in_delivery, _risk = portfolio(users)
+    db.session.add(HighlightReport(initiative_id=in_delivery.id, status="issued", period_start=date(2026, 10, 1),
+                                   period_end=date(2026, 10, 31), issued_by_id=users["pmo"].id,
+                                   issued_at=datetime(2026, 10, 5, tzinfo=timezone.utc)))
+    db.session.commit()
+    runner.invoke(args=["send-digest", "--day", TODAY.isoformat()])
+    assert notifications_of(users["pmo"], "report_due") == []
+
+
+def test_in_app_only_kinds_are_left_out_of_the_digest(app, users, smtp, runner):
+    db.session.add(NotificationPreference(user_id=users["approver"].id, kind="gate_awaiting", email=False))
+    db.session.commit()
+    portfolio(users)
+    smtp.messages.clear()
+    runner.invoke(args=["send-digest", "--day", TODAY.isoformat()])
+    assert smtp.to(users["approver"].email) == []
+
+
+def test_the_report_window_starts_last_month():
+    assert report_window_start(date(2026, 11, 26)) == date(2026, 10, 1)
+    assert report_window_start(date(2027, 1, 3)) == date(2026, 12, 1)
