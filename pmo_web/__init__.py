@@ -16,8 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # One blueprint per area; see the README's map of the code.
 AREAS = (
     "auth", "intake", "initiatives", "triage", "scoring", "cases", "gates",
-    "delivery", "review", "raid", "lessons", "benefits", "resources", "admin",
-    "exports", "api",
+    "delivery", "review", "raid", "lessons", "reports", "benefits", "resources", "admin",
+    "exports", "api", "imports", "governance", "dashboard", "notifications",
 )
 
 

@@ -29,7 +29,40 @@ def from_environment(instance_path: str) -> dict:
         "ORGANISATION_NAME": os.environ.get("PMO_ORGANISATION_NAME", "Northshire Police"),
         "SECURITY_MARKING": os.environ.get("PMO_SECURITY_MARKING", "OFFICIAL"),
         **_session_limits_from_environment(),
+        **_identity_from_environment(),
+        **_mail_from_environment(),
     }
+
+
+def _mail_from_environment() -> dict:
+    """SMTP settings for notification emails; README "Notifications and email".
+    Without SMTP_HOST no email is sent: notifications stay in the app."""
+    settings = {variable: os.environ[variable] for variable in (
+        "SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_BASE_URL")
+        if os.environ.get(variable)}
+    if os.environ.get("SMTP_PORT"):
+        settings["SMTP_PORT"] = int(os.environ["SMTP_PORT"])
+    if os.environ.get("SMTP_STARTTLS"):
+        settings["SMTP_STARTTLS"] = os.environ["SMTP_STARTTLS"].strip().lower() not in ("0", "false", "no", "off")
+    return settings
+
+
+def _identity_from_environment() -> dict:
+    """Single sign-on (OpenID Connect) and second-factor settings; README "Single sign-on".
+
+    Unset variables keep the DEFAULTS below: no SSO, local sign-in on, a second factor
+    required of approvers and admins who sign in with a password.
+    """
+    settings = {}
+    for variable in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_PROVIDER_NAME",
+                     "OIDC_EMAIL_CLAIM", "OIDC_NAME_CLAIM", "OIDC_GROUPS_CLAIM",
+                     "OIDC_GROUP_ROLES", "OIDC_GROUP_DEPARTMENTS", "MFA_REQUIRED_ROLES"):
+        if os.environ.get(variable) is not None:
+            settings[variable] = os.environ[variable]
+    if os.environ.get("LOCAL_LOGIN_ENABLED"):
+        settings["LOCAL_LOGIN_ENABLED"] = os.environ["LOCAL_LOGIN_ENABLED"].strip().lower() not in (
+            "0", "false", "no", "off")
+    return settings
 
 
 def _session_limits_from_environment() -> dict:
@@ -78,4 +111,32 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     # Demo and test passwords are short; production accounts are created with the CLI.
     "PASSWORD_MIN_LENGTH": 10,
+    # Single sign-on with OpenID Connect (pmo_web/auth/oidc.py): on when OIDC_ISSUER is set.
+    # The group maps are JSON objects: {"<group id or name>": "<role>"} and
+    # {"<group id or name>": "<department name>"}.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_PROVIDER_NAME": "Microsoft",
+    "OIDC_EMAIL_CLAIM": "email",
+    "OIDC_NAME_CLAIM": "name",
+    "OIDC_GROUPS_CLAIM": "groups",
+    "OIDC_GROUP_ROLES": "{}",
+    "OIDC_GROUP_DEPARTMENTS": "{}",
+    # Email and password sign-in; a force using SSO only turns it off.
+    "LOCAL_LOGIN_ENABLED": True,
+    # Roles that must use a second factor (TOTP) when signing in with a password
+    # (comma-separated; empty for none). SSO sign-ins rely on the provider's own MFA.
+    "MFA_REQUIRED_ROLES": "approver,admin",
+    # Notification email (pmo_web/notifications/mail.py): off while SMTP_HOST is empty.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "MAIL_FROM": "pmo@localhost",
+    # The address people open the app at, for links in emails.
+    "PUBLIC_BASE_URL": "http://localhost:5000",
+    # Tests send in the committing thread; a real run hands emails to a background thread.
+    "NOTIFICATIONS_SEND_INLINE": False,
 }

@@ -23,7 +23,7 @@ from werkzeug.security import generate_password_hash
 
 from workflows.gate import APPROVING_DECISIONS, Condition
 
-from . import demo_registers, demo_resources, workflow
+from . import demo_governance, demo_registers, demo_reports, demo_resources, workflow
 from .cli import DEMO_PASSWORD
 from .extensions import db
 from .gates import service as gates
@@ -1098,7 +1098,9 @@ def seed() -> bool:
                 cast.walked[past.demo.title] = Walk(past.demo, cast).run(past.steps)
             _settle_old_conditions(today.date())
             demo_registers.seed(cast, today)
+            demo_reports.seed(cast, today)
             demo_resources.seed(today.date())
+            demo_governance.seed(cast, today)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -7,11 +7,14 @@ commits once after a successful fire, or rolls back on a refusal.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import exists, func, select
 
 from workflows.gate import GATES, GateSpec, gate_spec
 from workflows.lifecycle import Actor, Lifecycle, LifecycleFacts, TransitionEvent
 
+from . import audit
 from .extensions import db
 from .models import (AuditEvent, Benefit, BusinessCase, GateSetting, Initiative, Lesson,
                      Milestone, Score)
@@ -120,3 +123,52 @@ def available_triggers(initiative: Initiative, user) -> list[str]:
     """
     facts = LifecycleFacts(initiative_id=initiative.id, owner_id=initiative.owner_id)
     return Lifecycle(initiative, facts).available_triggers(actor_for(user))
+
+
+# An imported initiative arrives in its state from another tracker: no trigger of the
+# machine moved it there, so its audit row is of its own kind and trigger, never a transition.
+IMPORT_KIND = "import"
+IMPORT_TRIGGER = "import"
+
+
+def place_imported(placed: list[tuple[dict, str, int]], user, file_name: str) -> list[int]:
+    """Insert new initiatives read from a tracker file in their starting state, audit each,
+    and return their ids in the order given.
+
+    `placed` holds (the initiative's column values, the state it arrives in, its row number
+    in the file); every values dict must have the same keys. The state is written here,
+    beside the lifecycle's own moves, so that this module stays the only code that writes
+    `Initiative.state`. Each initiative gets one AuditEvent of kind "import" saying who
+    imported it from which file and row (from_state is empty: it had no state here before).
+
+    Thousands of rows take a fixed few statements: both tables are filled by one
+    executemany each, without the ORM, which on SQLite inserts one row at a time when it
+    must read back ids. The ids are read back in one query (the rows share their
+    created_at instant, and titles are unique within an import), and the audit rows are
+    chained in Python exactly as pmo_web.audit chains ORM inserts, under the same lock.
+    Nothing is committed: the caller commits the whole import at once, or rolls it back.
+    """
+    if not placed:
+        return []
+    now = utcnow()
+    db.session.flush()  # anything pending joins the chain before these rows
+    db.session.execute(Initiative.__table__.insert(), [
+        {**values, "state": state, "created_at": now, "state_changed_at": now,
+         "submitted_at": None if state == "draft" else now}
+        for values, state, _row in placed])
+    ids = dict(db.session.execute(select(Initiative.title, Initiative.id).where(Initiative.created_at == now)).all())
+    connection = db.session.connection()
+    audit.lock_chain(connection)
+    head = audit.head_hash(connection)
+    events = []
+    for values, state, row in placed:
+        event = SimpleNamespace(
+            initiative_id=ids[values["title"]], gate_review_id=None, kind=IMPORT_KIND, trigger=IMPORT_TRIGGER,
+            from_state=None, to_state=state, actor_id=user.id, reason=f"Imported from {file_name}, row {row}",
+            detail={"file": file_name, "row": row}, created_at=now)
+        event.prev_hash, head = head, audit.chain_hash(head, event)
+        event.hash = head
+        events.append(vars(event))
+    db.session.execute(AuditEvent.__table__.insert(), events)
+    audit.forget_head(db.session)  # the next ORM append reads the new head
+    return [ids[values["title"]] for values, _state, _row in placed]

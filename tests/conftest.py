@@ -33,6 +33,7 @@ def app():
         "SERVER_NAME": "localhost",
         # Real scrypt costs ~0.1 s a hash: far too slow for thousands of test logins.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "MFA_REQUIRED_ROLES": "",  # fixtures sign approvers/admins in with a password; enforcement is tested in tests/web/auth
     })
     # Every test builds its own app, and so its own Jinja environment: share the compiled
     # templates between them, or each test spends most of its time compiling them again.

@@ -16,6 +16,7 @@ from sqlalchemy import event, select
 from pmo_web.extensions import db
 from pmo_web.gates import service
 from tests import factories
+from tests.web.reports.world import make_report
 
 BOARD_STATES = ("submitted", "triage", "info_requested", "scoring", "business_case", "delivery",
                 "on_hold", "benefits_review", "closed")
@@ -60,6 +61,7 @@ class Portfolio:
             factories.make_milestone(self.target)
             factories.make_lesson(self.target)
             factories.make_benefit(self.target)
+            make_report(self.target, users["pmo"], issued=True)
         db.session.commit()
         for initiative in db.session.scalars(select(factories.Initiative).where(factories.Initiative.state == "scoring")):
             if service.open_review(initiative) is None:
@@ -78,6 +80,7 @@ PAGES = [
     ("delivery page", "pmo", "/initiatives/{target}/delivery"),
     ("RAID log", "pmo", "/initiatives/{target}/raid"),
     ("lessons log", "pmo", "/initiatives/{target}/lessons"),
+    ("highlight reports", "pmo", "/initiatives/{target}/reports"),
     ("lessons library", "pmo", "/lessons?q=custody"),
     ("benefits register", "pmo", "/benefits"),
     ("risk heat map", "pmo", "/portfolio/risks"),
@@ -87,6 +90,7 @@ PAGES = [
     ("skills gaps", "pmo", "/resources/gaps"),
     ("dashboard", "viewer", "/dashboard"),
     ("department requests", "requester", "/requests/department"),
+    ("notifications", "pmo", "/notifications"),  # the PMO owns every RAID item: one each
 ]
 
 

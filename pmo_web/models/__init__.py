@@ -4,9 +4,14 @@ from .audit import AuditEvent
 from .cases import BusinessCase, CaseBenefit, CaseCost, CaseOption, CaseRisk
 from .delivery import Benefit, Lesson, Milestone
 from .gates import GateCondition, GateDecision, GateReview, GateSetting
+from .governance import AgendaItem, Board, BoardEscalation, Meeting, Minute
+from .imports import ImportMapping, ImportUpload
 from .initiatives import Initiative
+from .mfa import RecoveryCode, SecondFactor
+from .notifications import DigestSent, EmailOutbox, Notification, NotificationPreference
 from .raid import RaidItem
 from .reference import Department, Programme, Setting, StrategicPriority
+from .reports import HighlightReport
 from .resources import (Allocation, Assignment, DemandLine, DemandMonth, Leave, Person, PersonSkill,
                         Skill)
 from .scoring import Score, ScoreAlignment
@@ -19,7 +24,8 @@ __all__ = [
     "Initiative", "Lesson", "LoginAttempt", "Milestone", "Programme", "RaidItem", "RANKS", "ROLES", "Score",
     "ScoreAlignment", "Setting", "StrategicPriority", "User", "UserRole", "UserSession",
     "Allocation", "Assignment", "DemandLine", "DemandMonth", "Leave", "Person", "PersonSkill", "Skill",
-    "ApiToken",
+    "ApiToken", "RecoveryCode", "SecondFactor", "HighlightReport",
+    "DigestSent", "EmailOutbox", "Notification", "NotificationPreference",
 ]
 
 from .. import history  # noqa: E402  (audit every edit of a register row)

@@ -29,7 +29,7 @@ def live_app(tmp_path_factory):
     """The app on a SQLite file, with one user per role, served on 127.0.0.1."""
     path = tmp_path_factory.mktemp("browser") / "browser.sqlite"
     app = create_app({"SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "MFA_REQUIRED_ROLES": ""})
     with app.app_context():
         db.create_all()
         department = factories.make_department("Contact Management")
@@ -106,7 +106,7 @@ def demo_app(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     app = create_app({"SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "MFA_REQUIRED_ROLES": "",
                       # Crawls load hundreds of pages: the browser keeps the static files
                       # instead of asking for each one again on every page.
                       "SEND_FILE_MAX_AGE_DEFAULT": 3600})

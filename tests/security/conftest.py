@@ -24,8 +24,11 @@ from pmo_web.models import ApiToken, Benefit, DemandLine, Lesson, Milestone, Rai
 from pmo_web.models.sessions import BOOKKEEPING_TABLES
 from tests import factories
 from tests.security.route_matrix import MATRIX, ROLES
+from tests.web.reports.world import add_report_rows, world_report_id
 from tests.web.resources.world import MONTH as RESOURCE_MONTH
 from tests.web.resources.world import add_resource_rows
+from tests.web.governance.world import add_governance_rows
+from tests.web.imports.world import add_import_rows
 from workflows.lifecycle import STATES, GuardRefused, IllegalTransition
 
 # The token htmx sends on every request, from <body hx-headers='{"X-CSRFToken": "..."}'>.
@@ -86,6 +89,9 @@ class World:
         self.spare_token, _secret = ApiToken.issue(self.users["requester"], "Spare", self.users["requester"], None)
         # The resource matrix: a skill, demand on every initiative, the PMO officer on each.
         self.resources = add_resource_rows(self.users["pmo"], [*self.initiatives.values(), self.outsider_initiative])
+        add_report_rows(self.users["pmo"], [*self.initiatives.values(), self.outsider_initiative])
+        self.governance = add_governance_rows(self.users["pmo"])  # boards, a held and a planned meeting
+        self.upload_id = add_import_rows(self.users["pmo"], self.department)  # tracker import
         db.session.commit()
 
     def child_id(self, model, initiative_id: int) -> int:
@@ -121,6 +127,11 @@ class World:
             "skill_id": lambda: self.resources.skill_id,
             "line_id": lambda: self.child_id(DemandLine, initiative.id),
             "month": lambda: RESOURCE_MONTH,
+            "report_id": lambda: world_report_id(initiative.id, rule.endpoint),
+            "board_id": lambda: self.governance.layer_id,
+            "meeting_id": lambda: self.governance.held_meeting_id,
+            "agenda_item_id": lambda: self.governance.held_item_id,
+            "upload_id": lambda: self.upload_id,
         }
         declared = {**(access.values if access else {}), **given}
         unknown = set(rule.arguments) - set(fill) - set(declared)

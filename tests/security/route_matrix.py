@@ -26,7 +26,10 @@ AUTHORS = frozenset({"requester", "pmo", "approver", "admin"})
 
 # Reachable without signing in. Keep this short: everything else must send anonymous
 # visitors to the sign-in page.
-PUBLIC = frozenset({"auth.login", "auth.accessibility", "health", "static"})
+# Sign-in's own steps are public by nature: the SSO start and callback, and the second-factor
+# code step (which answers only a browser that has just given a right password).
+PUBLIC = frozenset({"auth.login", "auth.accessibility", "health", "static",
+                    "auth.oidc_login", "auth.oidc_callback", "auth.second_factor_code"})
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import Assignment, GateReview, Initiative, Milestone, Person, Skill
+from pmo_web.models import Assignment, Board, GateReview, Initiative, Meeting, Milestone, Person, Skill
 from pmo_web.workflow import fire
 from pmo_web.models.raid import ESCALATION_BOARDS
 from tests import factories
@@ -241,6 +241,17 @@ def _transition(trigger: str, key: str, state: str, text: str, role: str = "pmo"
 QUESTION_PAGE = _on("requester", "initiatives.transition",
                     lambda w: {"initiative_id": w.initiatives["triage"].id, "trigger": "resubmit"})
 
+# The free-text fields of a draft highlight report.
+REPORT_TEXT = ("confidence_justification", "achievements", "next_period", "tolerance_status", "change_requests",
+               "key_risks_issues", "decisions_needed", "lessons")
+
+
+def _draft_report(world) -> dict:
+    from tests.web.reports.world import first_report_id
+    initiative_id = world.initiatives["delivery"].id
+    return {"initiative_id": initiative_id, "report_id": first_report_id(initiative_id, draft=True)}
+
+
 # The free-text fields of a lesson (its inline form names them with a prefix).
 LESSON_TEXT = ("title", "owner", "dependencies", "event", "effect", "cause", "early_warning", "recommendation",
                "category")
@@ -260,6 +271,18 @@ def _person_without_login(world) -> dict:
 
 def _newest_assignment():
     return db.session.get(Assignment, _newest(Assignment))
+
+
+def _layer_board(world) -> dict:
+    return {"board_id": world.governance.layer_id}
+
+
+def _held_meeting(world) -> dict:
+    return {"meeting_id": world.governance.held_meeting_id}
+
+
+def _held_item(world) -> dict:
+    return {"meeting_id": world.governance.held_meeting_id, "agenda_item_id": world.governance.held_item_id}
 
 
 FORMS: dict[str, Form] = {
@@ -339,7 +362,7 @@ FORMS: dict[str, Form] = {
         "delivery.edit", "pmo", ("confidence_justification",),
         (_on("pmo", "delivery.edit", _initiative("delivery")), _on("viewer", "delivery.edit", _initiative("delivery"))),
         url=_initiative("delivery"), fixed={"delivery_confidence": "amber"},
-        not_free_text=("budget_*",)),
+        not_free_text=("budget_*", "*_tolerance_*")),
     "delivery.milestone_new": Form(
         "delivery.milestone_new", "pmo", ("milestone-new-name", "milestone-new-variance_note"),
         (_on("viewer", "delivery.edit", _initiative("delivery")),
@@ -489,6 +512,45 @@ FORMS: dict[str, Form] = {
     # API tokens: what each is for, shown in the lists of tokens.
     "api.tokens": Form("api.tokens", "pmo", ("name",), (_on("pmo", "api.tokens"),)),
     "api.admin_tokens": Form("api.admin_tokens", "admin", ("name",), (_on("admin", "api.admin_tokens"),)),
+
+    # Governance: boards, meetings, other business, minutes and escalations to the board above.
+    "governance.new_board": Form(
+        "governance.new_board", "pmo", ("name", "description"),
+        (_on("viewer", "governance.boards"), _on("viewer", "governance.board", lambda w: {"board_id": _newest(Board)})),
+        unique=("name",)),
+    "governance.edit_board": Form(
+        "governance.edit_board", "admin", ("name", "description"),
+        (_on("viewer", "governance.boards"), _on("viewer", "governance.board", _layer_board),
+         _on("approver", "governance.meeting", _held_meeting), _on("viewer", "governance.pack", _held_meeting)),
+        url=_layer_board, unique=("name",)),
+    "governance.new_meeting": Form(
+        "governance.new_meeting", "pmo", ("location",),
+        (_on("viewer", "governance.board", _layer_board),
+         _on("viewer", "governance.meeting", lambda w: {"meeting_id": _newest(Meeting)})),
+        url=_layer_board, fixed={"meets_on": lambda n: _next_year_due(), "start_time": "10:00"},
+        not_free_text=("start_time",)),
+    "governance.edit_meeting": Form(
+        "governance.edit_meeting", "pmo", ("location",),
+        (_on("viewer", "governance.meeting", _held_meeting), _on("viewer", "governance.board", _layer_board)),
+        url=_held_meeting, fixed={"meets_on": lambda n: _next_year_due(), "start_time": "10:00"},
+        not_free_text=("start_time",)),
+    "governance.add_item": Form(
+        "governance.add_item", "pmo", ("title", "note"),
+        (_on("viewer", "governance.meeting", _held_meeting), _on("approver", "governance.pack", _held_meeting)),
+        url=_held_meeting),
+    "governance.minute": Form(
+        "governance.minute", "pmo", ("text", "owner"),
+        (_on("viewer", "governance.meeting", _held_meeting), _on("approver", "governance.pack", _held_meeting)),
+        url=_held_item, fixed={"kind": "action", "due": lambda n: _next_year_due()}),
+    "governance.escalate": Form(
+        "governance.escalate", "pmo", ("note",),
+        (_on("viewer", "governance.meeting", _held_meeting), _on("approver", "governance.pack", _held_meeting)),
+        url=_held_item),
+    # A draft highlight report: its justification and sections, shown on the report (and in print).
+    "reports.edit": Form(
+        "reports.edit", "pmo", REPORT_TEXT,
+        (_on("viewer", "reports.show", _draft_report), _on("pmo", "reports.edit", _draft_report)),
+        url=_draft_report, not_free_text=("period_*",)),
 }
 
 
@@ -517,9 +579,20 @@ STORES_NO_TEXT = {
     "auth.login": "credentials, checked and never shown",
     "auth.logout": "no fields",
     "auth.change_password": "passwords, hashed and never shown",
+    "auth.second_factor_code": "a one-time code, checked and never shown",
+    "auth.second_factor_setup": "a one-time code, checked and never shown",
+    "auth.second_factor_recovery_codes": "no fields",
+    "auth.second_factor_remove": "no fields",
+    "auth.second_factor_reset": "no fields",
     "scoring.preview": "computes a score preview, saves nothing",
     "admin.weights": "numbers only",
     "admin.gates": "approver roles (choices) and quorums (numbers)",
+    "reports.new": "a kind and a period; the sections are pre-filled from the records",
+    "reports.issue": "issues a draft: no fields",
+    "reports.confidence_scale_setting": "a choice of scale",
+    "notifications.mark_read": "a notification id only",
+    "notifications.mark_all_read": "no fields",
+    "notifications.preferences": "a choice per kind of notification",
     "intake.similar": "a search while a request is typed: saves nothing",
     "lessons.delete": "a soft delete: no fields",
     "lessons.restore": "undoes a soft delete: no fields",
@@ -534,6 +607,13 @@ STORES_NO_TEXT = {
     "resources.assignment_remove": "takes a person off an initiative: a confirmation only",
     "resources.demand_remove": "removes a line of demand: a confirmation only",
     "resources.skills_standard": "adds the built-in skills: a confirmation only",
+    # The tracker import stores text from a file, not from form fields, so the fuzz cannot post
+    # it: tests/web/imports/test_imports.py imports <script> titles, names and file names and
+    # checks every page that shows them escapes them.
+    "imports.upload": "a file, not form text: its escaping is tested in tests/web/imports",
+    "imports.mapping": "a choice per column",
+    "imports.run": "no fields: imports what the preview showed (escaping tested in tests/web/imports)",
+    "governance.mark_held": "no fields: freezes the agenda the portfolio built",
 }
 
 # Lifecycle inputs that are free text (target_id is a choice of initiative).

@@ -15,6 +15,7 @@ until it is given a case in SAVES.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 
 from pmo_web.extensions import db
 from tests import factories
+from tests.web.auth.totp import code_from_setup_page
 from tests.security.conftest import World, changed_tables, database_snapshot, sign_in
 from tests.security.route_matrix import MATRIX, OBJECT_ARGS, ROLES, methods_of
 from workflows.lifecycle import STATES, triggers_from
@@ -253,6 +255,11 @@ SAVES = [
     Save("auth.change_password", "requester", {"current_password": factories.PASSWORD,
                                                "new_password": "a-new-long-password",
                                                "new_password_confirm": "a-new-long-password"}),
+    Save("auth.second_factor_code", None, {"code": "123456"}, page=False),  # no password given: back to sign in
+    Save("auth.second_factor_setup", "requester", {"code": code_from_setup_page}),
+    Save("auth.second_factor_recovery_codes", "requester", page=False),
+    Save("auth.second_factor_remove", "requester", page=False),
+    Save("auth.second_factor_reset", "admin", page=False),
     Save("intake.new", "requester", {"title": "Probe", "description": "d", "problem": "p", "sponsor": "s",
                                      "desired_outcome": "o", "cost_band": "under_10k",
                                      "strategic_priority": "{priority}", "save_draft": "y"}),
@@ -277,6 +284,15 @@ SAVES = [
     Save("lessons.edit", "pmo", {"title": "Probe"}),
     Save("lessons.delete", "pmo"),
     Save("lessons.restore", "pmo", page=False),
+    Save("governance.new_board", "pmo", {"name": "Probe board", "level": "layer"}),
+    Save("governance.edit_board", "admin", {"description": "Probe"}),
+    Save("governance.new_meeting", "pmo", {"meets_on": ["1", "4", "2030"], "start_time": "10:00", "location": "Probe"}),
+    Save("governance.edit_meeting", "pmo", {"location": "Probe"}),
+    Save("governance.mark_held", "pmo", {"version": "1"}, page=False,
+         prepare=lambda world: {"meeting_id": world.governance.planned_meeting_id}),
+    Save("governance.add_item", "pmo", {"title": "Probe"}),
+    Save("governance.minute", "pmo", {"kind": "decision", "text": "Probe"}),
+    Save("governance.escalate", "pmo", {"note": "Probe"}),
     Save("review.satisfaction", "pmo", {"satisfaction_score": "4"}),
     Save("admin.user_new", "admin", {"name": "Probe", "email": "probe@example.test",
                                      "department_id": "{department}", "rank": "constable", "roles": "viewer",
@@ -314,6 +330,20 @@ SAVES = [
     Save("resources.skill_new", "pmo", {"name": "Probe skill"}),
     Save("resources.skills_standard", "pmo"),
     Save("resources.skill_edit", "pmo", {"name": "Probe skill"}),
+    # Tracker import: a file with one row, the drawn mapping, then the import itself.
+    Save("imports.upload", "pmo", {"tracker": (io.BytesIO(b"Title,State,Department\r\nProbe,Triage,Estates\r\n"),
+                                               "probe.csv")}),
+    Save("imports.mapping", "pmo"),
+    Save("imports.run", "pmo", page=False),
+    # Highlight and exception reports (the world has an issued report and a draft on each initiative).
+    Save("reports.new", "pmo"),
+    Save("reports.edit", "pmo", {"achievements": "Probe"}),
+    Save("reports.issue", "pmo", {"version": "1"}, page=False),
+    Save("reports.confidence_scale_setting", "admin", {"scale": "three_point"}),
+    # Notifications: the world's first notification is the PMO's (a RAID item made with the PMO as owner).
+    Save("notifications.mark_read", "pmo", {"notification_id": "1"}, page=False),
+    Save("notifications.mark_all_read", "pmo", page=False),
+    Save("notifications.preferences", "pmo", {"gate_awaiting": "in_app"}),
 ]
 
 
@@ -354,13 +384,17 @@ def test_forms_never_mass_assign(app, world, save):
     values = save.prepare(world) if save.prepare else world.values(rule, state=save.state)
     url = url_for(save.endpoint, _external=False, **values)
     drawn, names = {}, set()
+    typed = save.typed
     if save.page:
         page = FormControls()
-        page.feed(client.get(url).get_data(as_text=True))
+        html = client.get(url).get_data(as_text=True)
+        page.feed(html)
+        # A typed value may be read off the page (a one-time code for the key it shows).
+        typed = {name: value(html) if callable(value) else value for name, value in typed.items()}
         form = page.form_posting_to(url)
         drawn = {name: values for name, values in form["fields"].items() if name != "csrf_token"}
         names = form["drawn"]
-    data = _submission(drawn, names, save.typed, world)
+    data = _submission(drawn, names, typed, world)
     offered = set(data) | names
     extras = hostile_extras(world)
     # Only what the form does not offer: a field it draws (its version, say) is its own business.
@@ -371,7 +405,9 @@ def test_forms_never_mass_assign(app, world, save):
         f"{save.endpoint} refused the probe ({response.status_code}): {_errors_on(response)}")
     if response.status_code == 200:
         # A new API token's secret is shown on the page that made it, once: no redirect.
-        assert save.endpoint in ("scoring.preview", "intake.similar", "api.tokens", "api.admin_tokens"), (
+        # So are new recovery codes (auth.second_factor_setup).
+        assert save.endpoint in ("scoring.preview", "intake.similar", "api.tokens", "api.admin_tokens",
+                                 "auth.second_factor_setup"), (
             f"{save.endpoint} re-rendered instead of saving")
     after = watched_counts(extras)
     assert {k: (before[k], after[k]) for k in before if before[k] != after[k]} == {}

@@ -23,6 +23,9 @@ from pmo_web.cases.forms import MAX_ROWS, ROW_KINDS
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
 from tests import factories
+from tests.web.governance import world as governance_world
+from tests.web.imports import world as import_world
+from tests.web.reports import world as report_world
 from tests.web.resources import world as resource_world
 from workflows.lifecycle import (
     GATE_TRIGGERS,
@@ -44,7 +47,9 @@ RULE_OF = {r.endpoint: r for r in RULES}
 
 # A POST-only endpoint's form is drawn on another page, reached with the same URL values.
 FORM_PAGE = {"gates.decide": "gates.review", "scoring.preview": "scoring.score", "triage.move": "triage.moves",
-             "intake.similar": "intake.new"}
+             "intake.similar": "intake.new", "governance.mark_held": "governance.meeting",
+             "reports.issue": "reports.show", "notifications.mark_read": "notifications.index",
+             "notifications.mark_all_read": "notifications.index"}
 
 ROLES = ("requester", "viewer", "approver", "pmo", "admin")  # admin last: its saves change users
 BOGUS_TRIGGER = "self_destruct"
@@ -171,10 +176,16 @@ URL_VALUES = {
     "skill_id": lambda w, i, t: [resource_world.sweep_skill_id()],
     "month": lambda w, i, t: [resource_world.MONTH, "2026-13", "bogus"],
     "lane": lambda w, i, t: ["submitted", "closed", "<script>"],
+    "board_id": lambda w, i, t: [governance_world.sweep_rows(w).layer_id],
+    "meeting_id": lambda w, i, t: [governance_world.sweep_rows(w).held_meeting_id,
+                                   governance_world.sweep_rows(w).planned_meeting_id],
+    "agenda_item_id": lambda w, i, t: [governance_world.sweep_rows(w).held_item_id],
+    "report_id": lambda w, i, t: [report_world.sweep_report_id(i)],
+    "upload_id": lambda w, i, t: [import_world.sweep_upload_id(w)],
 }
 INT_ARGS = {"initiative_id", "milestone_id", "benefit_id", "lesson_id", "review_id", "user_id", "department_id",
             "programme_id", "priority_id", "version", "index", "token_id", "person_id", "line_id", "skill_id",
-            "raid_item_id"}
+            "raid_item_id", "board_id", "meeting_id", "agenda_item_id", "report_id", "upload_id"}
 
 
 def _api_token_id(world: dict) -> int:
@@ -457,8 +468,12 @@ def _probe_post(prober: Prober, app, endpoint: str, combos, roles=ROLES):
 
 
 # Endpoints whose form has no field but its CSRF token: nothing to fill in.
-FORMLESS = {"auth.logout", "api.token_revoke", "raid.item_restore", "lessons.delete", "lessons.restore",
-            "review.benefit_delete", "review.benefit_restore"}
+# auth.second_factor_code draws its form only after a right password to an enrolled account
+# (tests/web/auth/test_mfa.py posts to it); here it is posted to blind.
+FORMLESS = {"auth.logout", "auth.second_factor_code", "auth.second_factor_recovery_codes",
+            "auth.second_factor_remove", "auth.second_factor_reset", "api.token_revoke", "raid.item_restore", "lessons.delete", "lessons.restore",
+            "review.benefit_delete", "review.benefit_restore", "imports.run",
+            "notifications.mark_all_read"}
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
