@@ -245,9 +245,13 @@ def measure(app, ctx: dict, case: Case, requests: int) -> dict | None:
             times.append(elapsed)
             size, statements = len(body), len(counted)
     times.sort()
-    return {"median_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
-            "statements": statements, "bytes": size}
+    result = {"median_ms": round(statistics.median(times), 1),
+              "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+              "statements": statements, "bytes": size}
+    cards = body.count(b'<li id="card-')
+    if cards:  # the board: how many cards it drew, and what each costs in HTML
+        result["cards"] = cards
+    return result
 
 
 def run_database(db_name: str, url: str, requests: int, only: set[str] | None, echo) -> list[dict]:
@@ -280,8 +284,9 @@ def run_database(db_name: str, url: str, requests: int, only: set[str] | None, e
                 continue
             row.update(result)
             runs.append(row)
+            cards = f"  {row['cards']} cards, {row['bytes'] / row['cards']:,.0f} bytes a card" if "cards" in row else ""
             echo(f"  {scale:<10} {case.name:<16} median {row['median_ms']:>7.1f} ms  p95 {row['p95_ms']:>7.1f} ms  "
-                 f"{row['statements']:>3} statements  {row['bytes']:>9,} bytes")
+                 f"{row['statements']:>3} statements  {row['bytes']:>9,} bytes{cards}")
     return runs
 
 

@@ -104,7 +104,7 @@ class RowIdConverter(IntegerConverter):
 
 def _tune_sqlite(engine) -> None:
     """SQLite: enforce foreign keys; WAL and a busy timeout so readers never block writers;
-    and, for a database file, every transaction begins IMMEDIATE.
+    and, for a database file, every transaction that may write begins IMMEDIATE.
 
     Several gunicorn workers share one file. A default (deferred) transaction starts as a
     reader and upgrades to a writer at its first INSERT or UPDATE; if another worker has
@@ -112,11 +112,16 @@ def _tune_sqlite(engine) -> None:
     "database is locked", whatever the busy timeout. Taking the write lock at BEGIN makes
     writers queue on the busy timeout instead (SQLAlchemy's documented pysqlite recipe:
     the driver's own transaction handling is switched off and we emit BEGIN ourselves).
+    Transactions of safe requests (GET, HEAD), which only read, begin DEFERRED: in WAL mode
+    readers never wait for the writer or for each other. Their rare bookkeeping writes say
+    so first (extensions.writing) and take the write lock like any other write.
     An in-memory database belongs to one connection, so it keeps the driver's defaults.
     """
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
+
+    from .extensions import reads_only
 
     in_memory = engine.url.database in (None, "", ":memory:")
 
@@ -137,4 +142,4 @@ def _tune_sqlite(engine) -> None:
     if not in_memory:
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN DEFERRED" if reads_only() else "BEGIN IMMEDIATE")

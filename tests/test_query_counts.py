@@ -91,6 +91,7 @@ PAGES = [
     ("dashboard", "viewer", "/dashboard"),
     ("department requests", "requester", "/requests/department"),
     ("notifications", "pmo", "/notifications"),  # the PMO owns every RAID item: one each
+    ("users", "admin", "/admin/users"),
 ]
 
 
@@ -139,13 +140,14 @@ def test_a_query_per_row_is_caught(app, users, monkeypatch):
     """A deliberately broken kanban (one query per card) is caught by the same comparison."""
     from pmo_web.triage import board
 
-    honest = board.moves_for
+    honest = board.Card.stage_label
 
-    def moves_with_a_query(initiative, user):
-        db.session.execute(select(factories.User.name).where(factories.User.id == initiative.owner_id)).all()
-        return honest(initiative, user)
+    def stage_label_with_a_query(card):
+        # What a careless template helper does: look up the card's owner, card by card.
+        db.session.execute(select(factories.User.name).where(factories.User.id == card.initiative.owner_id)).all()
+        return honest.fget(card)
 
-    monkeypatch.setattr(board, "moves_for", moves_with_a_query)
+    monkeypatch.setattr(board.Card, "stage_label", property(stage_label_with_a_query))
     kanban = [page for page in PAGES if page[0] == "kanban"]
     small = statement_counts(app, users, 1, kanban)
     large = statement_counts(app, users, 3, kanban)

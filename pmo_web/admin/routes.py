@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from workflows.gate import GATES
 
@@ -76,7 +77,7 @@ def users():
     """Everyone with an account, filtered by role and department; htmx swaps just the table."""
     departments = list(db.session.scalars(select(Department).order_by(Department.name)))
     filters = UserFilterForm(formdata=request.args, departments=departments)
-    query = select(User).order_by(User.name)
+    query = select(User).options(selectinload(User.role_rows)).order_by(User.name)
     role = filters.role.data if filters.role.data in ROLES else None
     if role:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))

@@ -22,7 +22,7 @@ from flask import Response, abort, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .. import errors
-from ..extensions import db
+from ..extensions import db, writing
 from ..models import ApiToken
 from ..models.base import utcnow
 from ..tabular import (AUDIT_EVENTS, BENEFITS, GATE_DECISIONS, LESSONS, MILESTONES, PORTFOLIO, RAID, Dataset,
@@ -51,8 +51,10 @@ def authenticate():
     refusal = "The token is not recognised" if token is None else token.refusal(now)
     if refusal:
         return _unauthorised("invalid_token", refusal)
-    if token.note_use(now):
-        db.session.commit()
+    if token.use_to_note(now):
+        with writing():
+            token.last_used_at = now
+            db.session.commit()
     g.api_user = token.user
     return None
 

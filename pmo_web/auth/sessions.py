@@ -21,7 +21,7 @@ from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import inspect, select, update
 
-from ..extensions import db, login_manager
+from ..extensions import db, login_manager, writing
 from ..models import User, UserSession
 from ..models.base import utcnow
 
@@ -131,5 +131,6 @@ def note_activity() -> None:
     row = g.get("user_session")
     now = utcnow()
     if row is not None and now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-        db.session.commit()
+        with writing():
+            row.last_seen_at = now
+            db.session.commit()

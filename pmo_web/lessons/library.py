@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import access
 from ..extensions import db
 from ..models import Initiative, Lesson
+from ..paging import paginate_ids_first
 from ..search import SearchTerms, highlight, parse_query, ranked_lesson_ids, snippet
 
 LIBRARY_PAGE_SIZE = 20
@@ -78,17 +79,18 @@ def library_page(user, filters, page_number: int) -> dict:
     """One page of the library for `user`: matching lessons (best match first when searching),
     each with a highlighted snippet, the total, and what was searched."""
     terms = parse_query(filters.q.data)
-    query = (select(Lesson).join(Initiative, Lesson.initiative_id == Initiative.id)
-             .where(Lesson.deleted_at.is_(None), access.visible_clause(user), *filters.conditions())
-             .options(joinedload(Lesson.initiative).joinedload(Initiative.programme)))
+    ids = (select(Lesson.id).join(Initiative, Lesson.initiative_id == Initiative.id)
+           .where(Lesson.deleted_at.is_(None), access.visible_clause(user), *filters.conditions()))
     if terms:
         ranked = ranked_lesson_ids(db.engine.dialect.name, terms)
-        query = (query.join(ranked, ranked.c.lesson_id == Lesson.id)
-                 .order_by(ranked.c.relevance.desc(), Lesson.date_added.desc(), Lesson.id.desc()))
+        ids = (ids.join(ranked, ranked.c.lesson_id == Lesson.id)
+               .order_by(ranked.c.relevance.desc(), Lesson.date_added.desc(), Lesson.id.desc()))
     else:
-        query = query.order_by(Lesson.date_added.desc(), Lesson.id.desc())
-    page = db.paginate(query, page=max(1, min(page_number, LAST_PAGE)), per_page=LIBRARY_PAGE_SIZE,
-                       error_out=False, count=True)
+        ids = ids.order_by(Lesson.date_added.desc(), Lesson.id.desc())
+    # What a result shows: its initiative (without the owner an initiative brings) and programme.
+    load = select(Lesson).options(joinedload(Lesson.initiative).lazyload(Initiative.owner),
+                                  joinedload(Lesson.initiative).joinedload(Initiative.programme))
+    page = paginate_ids_first(ids, load, Lesson, max(1, min(page_number, LAST_PAGE)), LIBRARY_PAGE_SIZE)
     return {"results_page": page, "terms": terms, "results": [_result(lesson, terms) for lesson in page.items],
             "searched": bool(terms), "typed_nothing_usable": bool((filters.q.data or "").strip()) and not terms}
 

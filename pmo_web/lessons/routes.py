@@ -63,6 +63,13 @@ def respond(initiative: Initiative, fragment: str, status: int = 200, **context)
     return render("lessons/log.html", fragment, status, **context)
 
 
+def changed(response):
+    """Tell the page the lessons log changed (htmx event "lessons-changed"): the benefits
+    review's closure readiness, which counts lessons, refreshes itself on it."""
+    response.headers["HX-Trigger"] = "lessons-changed"
+    return response
+
+
 def back_to_row(initiative: Initiative, lesson: Lesson, message: str):
     """After a change without htmx: say what happened and show the lesson in the log."""
     flash(message, "success")
@@ -100,7 +107,7 @@ def new(initiative_id: int):
         db.session.commit()
         if not is_partial():
             return back_to_row(initiative, lesson, f"Lesson ‘{lesson.title}’ added")
-        return respond(initiative, "lessons/_row.html", lesson=lesson)
+        return changed(respond(initiative, "lessons/_row.html", lesson=lesson))
     status = 422 if form.is_submitted() else 200
     return respond(initiative, "lessons/_form.html", status, lesson=None, lesson_form=form, lesson_editing="new")
 
@@ -119,7 +126,7 @@ def edit(initiative_id: int, lesson_id: int):
         if conflict is None:
             if not is_partial():
                 return back_to_row(initiative, lesson, f"Lesson ‘{lesson.title}’ saved")
-            return respond(initiative, "lessons/_row.html", lesson=lesson)
+            return changed(respond(initiative, "lessons/_row.html", lesson=lesson))
     status = 409 if conflict else 422 if form.is_submitted() else 200
     return respond(initiative, "lessons/_form.html", status, lesson=lesson, lesson_form=form,
                    lesson_editing=lesson.id, row_conflict=conflict)
@@ -139,8 +146,8 @@ def delete(initiative_id: int, lesson_id: int):
     if not is_partial():
         flash(f"Lesson ‘{lesson.title}’ deleted. You can restore it from the deleted lessons below.", "success")
         return redirect(url_for(".log", initiative_id=initiative.id, _anchor="deleted-lessons"), 303)
-    return respond(initiative, "lessons/_deleted.html", lesson=lesson,
-                   **log_context(initiative, True, deleted_only=True))
+    return changed(respond(initiative, "lessons/_deleted.html", lesson=lesson,
+                           **log_context(initiative, True, deleted_only=True)))
 
 
 @bp.post("/initiatives/<int:initiative_id>/lessons/<int:lesson_id>/restore")
@@ -157,9 +164,9 @@ def restore(initiative_id: int, lesson_id: int):
         return back_to_row(initiative, lesson, f"Lesson ‘{lesson.title}’ restored")
     # From the row's own Undo button the row comes back in place; from the deleted list the
     # row is added at the top of the log. Either way the deleted list is refreshed.
-    return respond(initiative, "lessons/_restored.html", lesson=lesson,
-                   in_place=request.args.get("in_place") == "1",
-                   **log_context(initiative, True, deleted_only=True))
+    return changed(respond(initiative, "lessons/_restored.html", lesson=lesson,
+                           in_place=request.args.get("in_place") == "1",
+                           **log_context(initiative, True, deleted_only=True)))
 
 
 @bp.get("/lessons")

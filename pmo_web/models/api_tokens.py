@@ -89,12 +89,9 @@ class ApiToken(db.Model):
             return "Expired"
         return "Active"
 
-    def note_use(self, now: datetime) -> bool:
-        """Record that the token was used; True when that needs writing (once a minute at most)."""
-        if self.last_used_at is not None and now - self.last_used_at < NOTE_USE_EVERY:
-            return False
-        self.last_used_at = now
-        return True
+    def use_to_note(self, now: datetime) -> bool:
+        """Whether a use now should be written down (once a minute at most)."""
+        return self.last_used_at is None or now - self.last_used_at >= NOTE_USE_EVERY
 
     def revoke(self, by, now: datetime) -> None:
         if self.revoked_at is None:

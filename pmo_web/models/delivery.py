@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, case
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows.lifecycle import STAGES
@@ -132,6 +132,13 @@ class Lesson(Audited, Versioned, db.Model):
     audit_noun = "lesson"
 
     __tablename__ = "lessons"
+    __table_args__ = (
+        # A search sorts every match by relevance: this lets it check and order them without
+        # reading each lesson's long text (a covering index, looked up by id).
+        Index("ix_lessons_listing", "id", "deleted_at", "date_added", "initiative_id"),
+        # The library's category filter lists the categories in use straight from an index.
+        Index("ix_lessons_category", "category", "deleted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)

@@ -49,8 +49,12 @@ class User(UserMixin, Versioned, db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
     department = relationship("Department", lazy="joined")
+    # Loaded when first asked for (the signed-in user's, once per request), not with every
+    # user a page shows: an initiative's owner comes with each card, and loading the roles of
+    # all of them would cost a statement that only appears once a page shows other people.
+    # Lists that show roles load them with selectinload.
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     @property

@@ -134,6 +134,17 @@ def benefits(initiative_id: int):
                   **page_context(initiative))
 
 
+@bp.get("/initiatives/<int:initiative_id>/benefits-review/summary")
+@login_required
+def summary(initiative_id: int):
+    """Return on investment and closure readiness alone (refreshed after an inline lesson
+    change); the whole review page without htmx."""
+    initiative = access.initiative_or_404(initiative_id)
+    if initiative.state not in REVIEW_STATES:
+        abort(404)
+    return respond(initiative, "review/_summary.html", **closure_context(initiative, live_benefits(initiative)))
+
+
 @bp.get("/initiatives/<int:initiative_id>/benefits/<int:benefit_id>")
 @login_required
 def benefit_row(initiative_id: int, benefit_id: int):

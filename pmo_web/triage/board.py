@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, lazyload
 
 from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS, TRIGGER_INPUTS, TRIGGER_LABELS, transition_for
 
@@ -137,14 +137,32 @@ def _band():
     return band.scalar_subquery()
 
 
+def _cards(rows, user) -> list[Card]:
+    """Cards from (initiative, band) rows. Which moves a card offers depends only on its
+    state and whether `user` owns it (see workflow.available_triggers), so the moves are
+    worked out once per kind of card, not once per card."""
+    moves: dict[tuple[str, bool], list[Move]] = {}
+    cards = []
+    for initiative, band in rows:
+        kind = (initiative.state, initiative.owner_id == user.id)
+        if kind not in moves:
+            moves[kind] = moves_for(initiative, user)
+        cards.append(Card(initiative, band, moves[kind]))
+    return cards
+
+
+def _card_query():
+    """Initiatives with their current band, as cards show them. A card shows no owner, so
+    the owner (and their department) that an initiative otherwise brings along is left out."""
+    return select(Initiative, _band()).options(lazyload(Initiative.owner))
+
+
 def load_cards(user, *conditions) -> list[Card]:
     """Every card matching `conditions` (used for one card at a time), longest in its state first."""
     rows = db.session.execute(
-        select(Initiative, _band())
-        .where(access.visible_clause(user), Initiative.state.in_(BOARD_STATES), *conditions)
-        .order_by(Initiative.state_changed_at, Initiative.id)
-    ).all()
-    return [Card(initiative, band, moves_for(initiative, user)) for initiative, band in rows]
+        _card_query().where(access.visible_clause(user), Initiative.state.in_(BOARD_STATES), *conditions)
+        .order_by(Initiative.state_changed_at, Initiative.id)).all()
+    return _cards(rows, user)
 
 
 def lane_counts(user, *conditions) -> dict[str, int]:
@@ -167,13 +185,11 @@ def load_board(user, *conditions, also: int | None = None, expanded: tuple[str, 
     if expanded:
         shown.append(and_(ranked.c.state == expanded[0], ranked.c.position <= expanded[1]))
     rows = db.session.execute(
-        select(Initiative, _band())
-        .join(ranked, ranked.c.id == Initiative.id)
+        _card_query().join(ranked, ranked.c.id == Initiative.id)
         .where(or_(*shown))
         .order_by(Initiative.state_changed_at, Initiative.id)
     ).all()
-    cards = [Card(initiative, band, moves_for(initiative, user)) for initiative, band in rows]
-    return arrange(cards, lane_counts(user, *conditions))
+    return arrange(_cards(rows, user), lane_counts(user, *conditions))
 
 
 def lane_of(columns: list["Column"], state: str) -> "Lane":

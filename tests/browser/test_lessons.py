@@ -233,3 +233,30 @@ def test_delete_and_undo_a_benefit_at_review(page_as, live_app):
     with live_app.app_context():
         assert db.session.get(Benefit, benefit_id).deleted_at is None
     still_same_page(page)
+
+
+def test_a_lesson_added_at_review_completes_the_closure_criterion_in_place(page_as, live_app):
+    with live_app.app_context():
+        requester = db.session.scalar(db.select(User).where(User.email == "requester@example.test"))
+        reviewed = factories.make_initiative(owner=requester, state="benefits_review", title="Control room rota tool")
+        db.session.commit()
+        initiative_id = reviewed.id
+    page = page_as("pmo")
+    page.goto(f"/initiatives/{initiative_id}/benefits-review")
+    page.wait_for_load_state("load")
+    mark_page(page)
+    criterion = page.locator("#review-summary .govuk-summary-list__row", has_text="At least one lesson recorded")
+    expect(criterion).to_contain_text("Not met")
+    page.get_by_role("button", name="Add a lesson").click()
+    wait_for_focus_in(page, "#lesson-new")
+    page.get_by_label("Title").fill("Pilot the rota tool with one team")
+    page.get_by_label("Owner").fill("Supt. Control Room")
+    page.get_by_label("Dependencies").fill("None")
+    page.get_by_role("button", name="Add lesson").click()
+    expect(page.get_by_role("row", name=re.compile("Pilot the rota tool with one team"))).to_be_visible()
+    # The readiness panel heard the change and fetched itself again; focus stayed on the new row.
+    expect(criterion).to_contain_text("Met")
+    expect(criterion).not_to_contain_text("Not met")
+    wait_for_focus_in(page, "#lessons-body tr:first-child")
+    no_violations(page, "a lesson added at review")
+    still_same_page(page)

@@ -96,6 +96,7 @@ MATRIX: dict[str, Access] = {
 
     # Benefits review and closure: read by all, recorded by the PMO.
     "review.benefits": Access(ALL, state="benefits_review"),
+    "review.summary": Access(ALL, state="benefits_review"),
     "review.benefit_row": Access(ALL, state="benefits_review"),
     "review.benefit_edit": Access(MANAGERS, state="benefits_review"),
     "review.benefit_new": Access(MANAGERS, state="benefits_review"),

@@ -212,7 +212,7 @@ def test_saving_actuals_returns_the_row_and_refreshes_readiness(client, auth, us
     body = response.get_data(as_text=True)
     assert "<html" not in body
     assert body.lstrip().startswith(f'<tr class="govuk-table__row" id="benefit-{benefit.id}">')
-    assert '<div id="review-summary" hx-swap-oob="true">' in body
+    assert '<div id="review-summary" hx-swap-oob="true" hx-get=' in body
     assert "Outstanding: Officer hours released" not in body
     saved = reload(benefit)
     assert (saved.actual_value, saved.owner, saved.status) == ("380 hours a month", "Supt. Custody", "realised")

@@ -1,4 +1,6 @@
 """The lessons log (DOMAIN.md 5) and stakeholder satisfaction: who records them, when, and what is required."""
+import re
+from urllib.parse import urlsplit
 from datetime import date, timedelta
 
 import pytest
@@ -124,6 +126,42 @@ def test_a_lesson_meets_the_closure_criterion(client, auth, users):
     client.post(lesson_url(initiative), data=lesson_data())
     db.session.expire_all()
     assert "At least one lesson is required" not in lifecycle_for(reload(initiative)).gate_entry_failures("G4")
+
+
+def test_an_inline_lesson_change_refreshes_the_closure_readiness(client, auth, users):
+    """On the review page the lessons log is inline: its changes announce themselves
+    (HX-Trigger), and the readiness panel, which listens, fetches itself again."""
+    initiative = make(users, "benefits_review")
+    auth.login(users["pmo"])
+    summary_url = url_for("review.summary", initiative_id=initiative.id)
+    page = client.get(url_for("review.benefits", initiative_id=initiative.id)).get_data(as_text=True)
+    assert f'hx-get="{urlsplit(summary_url).path}" hx-trigger="lessons-changed from:body"' in page
+    before = client.get(summary_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in before and lesson_criterion(before) == "Not met"
+
+    added = client.post(lesson_url(initiative), data=lesson_data(), headers={"HX-Request": "true"})
+    assert added.status_code == 200 and added.headers["HX-Trigger"] == "lessons-changed"
+    after = client.get(summary_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="review-summary"' in after and lesson_criterion(after) == "Met"
+    # Deleting it reopens the criterion, and says so the same way.
+    lesson = db.session.query(Lesson).filter_by(initiative_id=initiative.id).one()
+    deleted = client.post(url_for("lessons.delete", initiative_id=initiative.id, lesson_id=lesson.id),
+                          headers={"HX-Request": "true"})
+    assert deleted.headers["HX-Trigger"] == "lessons-changed"
+    assert lesson_criterion(client.get(summary_url, headers={"HX-Request": "true"}).get_data(as_text=True)) == "Not met"
+
+
+def lesson_criterion(html: str) -> str:
+    """Met or Not met: the lessons criterion of the closure readiness panel."""
+    found = re.search(r"At least one lesson recorded\s*</dt>\s*<dd[^>]*>\s*<strong[^>]*>(Met|Not met)</strong>", html)
+    assert found, "no lessons criterion in the panel"
+    return found.group(1)
+
+
+def test_the_summary_alone_is_only_for_initiatives_under_review(client, auth, users):
+    auth.login(users["pmo"])
+    in_delivery = make(users, "delivery")
+    assert client.get(url_for("review.summary", initiative_id=in_delivery.id)).status_code == 404
 
 
 # ---------------------------------------------------------- satisfaction
