@@ -3,7 +3,9 @@
 10 simulated staff for 15 seconds, with short pauses so that even a slow CI machine sees
 plenty of writes (the full run is 50 for 60: see tests/load/loadtest.py).
 Several worker processes writing to one SQLite file is where "database is locked" and
-lost writes would show; this fails on either, and on any 5xx or dropped connection.
+lost writes would show; this fails on either, on any 5xx or dropped connection, on a RAID
+save or gate decision that was acknowledged but not kept, and on a gate review decided
+beyond its quorum. The same run on PostgreSQL is a command-line run (README "Load test").
 """
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ def test_short_load_has_no_errors_and_no_lost_writes():
     assert summary.errors == []
     assert summary.server_log_problems == []
     assert summary.lost_writes == {}
+    assert summary.problems == []
     # The run did write: otherwise "no lost writes" would prove nothing.
     expected = summary.writes_expected
     assert expected["requests created"] + expected["moves into triage"] + expected["scores"] > 0
+    assert expected["RAID saves"] + expected["gate decisions"] > 0
 
 
 def test_a_transaction_that_reads_then_writes_queues_instead_of_failing(tmp_path):
