@@ -177,19 +177,34 @@ def remove_guards(connection) -> None:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a walk of the chain found: how many rows held, and the first that did not."""
+    """What a walk of the chain found: how many rows held, and the first that did not.
+
+    `head` is the hash of the last row that held (GENESIS for an empty trail). When the
+    walk was asked to look for an expected head, `anchor_at` is how many rows the chain
+    had up to and including it, or None if no row of the chain has that hash."""
 
     checked: int
     broken_id: int | None = None
     problem: str = ""
+    head: str = GENESIS
+    anchor_at: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.broken_id is None
 
+    @property
+    def added_since_anchor(self) -> int | None:
+        """Rows appended after the expected head (0: it is still the head)."""
+        return None if self.anchor_at is None else self.checked - self.anchor_at
 
-def verify(engine, batch_size: int = 1000) -> Verdict:
+
+def verify(engine, batch_size: int = 1000, expect_head: str | None = None) -> Verdict:
     """Walk the chain in id order, recomputing every hash; stop at the first broken row.
+
+    With `expect_head` (a head hash printed by an earlier check), also note where in the
+    chain the row with that hash stands: a verified row's hash covers every row before
+    it, so finding it proves nothing up to it was removed or changed since.
 
     Rows are read in batches, each in its own short transaction: a long trail is checked
     in constant memory without holding a lock that would keep the app waiting (SQLite
@@ -200,6 +215,7 @@ def verify(engine, batch_size: int = 1000) -> Verdict:
     columns = [AuditEvent.__table__.c[name] for name in ("id", "prev_hash", "hash", *HASHED_FIELDS)]
     expected_prev = GENESIS
     checked = 0
+    anchor_at = 0 if expect_head == GENESIS else None
     last_id = None
     while True:
         query = select(*columns).order_by(AuditEvent.id).limit(batch_size)
@@ -208,15 +224,19 @@ def verify(engine, batch_size: int = 1000) -> Verdict:
         with engine.connect() as connection:
             rows = connection.execute(query).all()
         if not rows:
-            return Verdict(checked)
+            return Verdict(checked, head=expected_prev, anchor_at=anchor_at)
         for row in rows:
             if row.prev_hash != expected_prev:
                 return Verdict(checked, row.id, "broken link: its prev_hash is not the hash of the "
-                                                "row before it (a row was removed or reordered)")
+                                                "row before it (a row was removed or reordered)",
+                               head=expected_prev, anchor_at=anchor_at)
             if chain_hash(row.prev_hash, row) != row.hash:
-                return Verdict(checked, row.id, "hash mismatch: its content was changed after it was written")
+                return Verdict(checked, row.id, "hash mismatch: its content was changed after it was written",
+                               head=expected_prev, anchor_at=anchor_at)
             expected_prev = row.hash
             checked += 1
+            if row.hash == expect_head:
+                anchor_at = checked
         last_id = rows[-1].id
 
 

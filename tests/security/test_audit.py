@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import threading
 
 import pytest
@@ -312,6 +313,93 @@ def test_verify_fails_when_a_guard_is_missing(trail, runner):
     assert "Audit trail OK: 5 events" in result.output
     missing = "audit_events_no_delete" if dialect() == "sqlite" else "audit_events_append_only"
     assert f"guard missing or disabled: {missing}" in result.output
+
+
+# ------------------------------------------------------------------ anchoring the head
+
+
+def kept_head(runner) -> str:
+    """What an operator does after a check: copy the printed head hash somewhere safe."""
+    result = verify_cli(runner)
+    assert result.exit_code == 0, result.output
+    found = re.search(r"^Head: ([0-9a-f]{64}) \((\d+) events\)", result.output, re.MULTILINE)
+    assert found, result.output
+    return found.group(1)
+
+
+def append_events(count: int) -> None:
+    initiative = db.session.scalars(select(Initiative)).first()
+    for n in range(count):
+        record(initiative, "resubmit", reason=f"Later {n}")
+    db.session.commit()
+
+
+def truncate_newest(count: int) -> None:
+    newest = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(count)).all()
+    run_unguarded("DELETE FROM audit_events WHERE id >= :id", id=min(newest))
+
+
+# What happens to the trail after the operator kept its head, whether the plain check
+# still passes, whether the check against the kept head passes, and what it says.
+AFTER_THE_HEAD_WAS_KEPT = [
+    ("nothing", lambda: None, 0, 0, "Expected head found: it is still the head."),
+    ("two events appended", lambda: append_events(2), 0, 0, "Expected head found at event 5: 2 events added since."),
+    ("the newest two rows deleted", lambda: truncate_newest(2), 0, 1, "is NOT in the chain"),
+    ("the newest row deleted, then events appended",
+     lambda: (truncate_newest(1), append_events(3)), 0, 1, "is NOT in the chain"),
+    ("every row deleted", lambda: truncate_newest(5), 0, 1, "is NOT in the chain"),
+]
+
+
+@pytest.mark.parametrize("_what, change, plain_exit, anchored_exit, says", AFTER_THE_HEAD_WAS_KEPT,
+                         ids=[case[0] for case in AFTER_THE_HEAD_WAS_KEPT])
+def test_the_kept_head_catches_a_truncated_trail(trail, runner, _what, change, plain_exit, anchored_exit, says):
+    head = kept_head(runner)
+    assert head == db.session.get(AuditEvent, trail[-1]).hash
+    change()
+    assert verify_cli(runner).exit_code == plain_exit  # a shorter chain verifies on its own
+    result = runner.invoke(args=["audit-verify", "--expect-head", head.upper()])
+    assert result.exit_code == anchored_exit, result.output
+    assert says in result.output
+    if anchored_exit == 0:  # the new head is printed, to keep in place of the old one
+        now = audit.verify(db.engine)
+        assert f"Head: {now.head} ({now.checked} events)" in result.output
+
+
+def test_a_head_rewritten_with_a_recomputed_chain_is_not_the_kept_one(trail, runner):
+    """Rewriting a row and every hash after it yields a chain that verifies, but a new head."""
+    head = kept_head(runner)
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    prev = audit.GENESIS
+    db.session.commit()
+    statements = []
+    for row in rows:
+        fields = {f: getattr(row, f) for f in audit.HASHED_FIELDS} | (
+            {"reason": "Rewritten"} if row.id == trail[1] else {})
+        new_hash = audit.chain_hash(prev, type("Row", (), fields))
+        statements.append({"id": row.id, "prev": prev, "hash": new_hash, "reason": fields["reason"]})
+        prev = new_hash
+    # Clear the old links first: prev_hash is unique, and the new ones reuse no old value.
+    run_unguarded("UPDATE audit_events SET prev_hash = 'x' || id, hash = 'x' || id")
+    for values in statements:
+        run_unguarded("UPDATE audit_events SET prev_hash = :prev, hash = :hash, reason = :reason WHERE id = :id",
+                      **values)
+    assert verify_cli(runner).exit_code == 0
+    result = runner.invoke(args=["audit-verify", "--expect-head", head])
+    assert result.exit_code == 1 and "is NOT in the chain" in result.output
+
+
+@pytest.mark.parametrize("given, exit_code, says", [
+    pytest.param("ab" * 32, 1, "is NOT in the chain", id="a well-formed hash of no row"),
+    pytest.param(audit.GENESIS, 0, "Expected head found at event 0: 5 events added since.",
+                 id="the head kept while the trail was empty"),
+    pytest.param("not-a-hash", 2, "64 hexadecimal digits", id="not hexadecimal"),
+    pytest.param("ab" * 31, 2, "64 hexadecimal digits", id="too short"),
+])
+def test_a_wrong_or_malformed_head_fails(trail, runner, given, exit_code, says):
+    result = runner.invoke(args=["audit-verify", "--expect-head", given])
+    assert result.exit_code == exit_code, result.output
+    assert says in result.output
 
 
 def test_an_empty_trail_verifies(app, runner):
