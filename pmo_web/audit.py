@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DDL, event, select, text
+from sqlalchemy import DDL, event, inspect, select, text
 from sqlalchemy.orm import Session, object_session
 
 GENESIS = "0" * 64
@@ -36,7 +36,12 @@ APPEND_ONLY_MESSAGE = "audit_events is append-only"
 # The content a hash covers, in this order; the id is left out so the chain describes
 # what happened, not how the database numbered it.
 HASHED_FIELDS = ("initiative_id", "gate_review_id", "kind", "trigger", "from_state", "to_state",
-                 "actor_id", "reason", "detail", "created_at")
+                 "actor_id", "reason", "detail", "created_at", "subject_kind", "subject_id")
+# Fields added after rows were first chained: in the content only when set. Every row
+# written before them keeps the hash it was given (no migration rewrites history, and a
+# head kept by an operator stays valid), while setting one on an old row, or clearing
+# it on a new one, still changes the content and breaks the chain.
+LATER_FIELDS = ("subject_kind", "subject_id")
 _HEAD_KEY = "audit_chain_head"
 
 # --------------------------------------------------------------------------- guard DDL
@@ -85,9 +90,13 @@ DROP_GUARD_DDL = {
 def canonical(fields) -> str:
     """The row's content as one JSON text that is the same whenever it is rebuilt.
 
-    `fields` is anything with the HASHED_FIELDS as attributes (a model or a result row).
+    `fields` is anything with the HASHED_FIELDS as attributes (a model or a result row);
+    the LATER_FIELDS may be missing (rows read in the schema of an older revision).
     Timestamps are taken as UTC (naive ones are UTC already, as UTCDateTime stores them)."""
-    content = {name: getattr(fields, name) for name in HASHED_FIELDS}
+    content = {name: getattr(fields, name) for name in HASHED_FIELDS if name not in LATER_FIELDS}
+    for name in LATER_FIELDS:
+        if getattr(fields, name, None) is not None:
+            content[name] = getattr(fields, name)
     content["created_at"] = _utc_iso(content["created_at"])
     content["reason"] = content["reason"] or ""
     content["detail"] = content["detail"] or {}
@@ -212,7 +221,11 @@ def verify(engine, batch_size: int = 1000, expect_head: str | None = None) -> Ve
     so continuing from the last id seen is consistent across batches."""
     from .models.audit import AuditEvent
 
-    columns = [AuditEvent.__table__.c[name] for name in ("id", "prev_hash", "hash", *HASHED_FIELDS)]
+    with engine.connect() as connection:
+        # A database not yet upgraded lacks the later fields; its rows cannot have set them.
+        present = {column["name"] for column in inspect(connection).get_columns("audit_events")}
+    columns = [AuditEvent.__table__.c[name] for name in ("id", "prev_hash", "hash", *HASHED_FIELDS)
+               if name in present or name not in LATER_FIELDS]
     expected_prev = GENESIS
     checked = 0
     anchor_at = 0 if expect_head == GENESIS else None

@@ -10,6 +10,8 @@ import json
 import os
 import re
 import threading
+from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 from flask import url_for
@@ -135,12 +137,28 @@ def test_the_hash_covers_every_content_field_but_not_the_id(trail):
     original = audit.chain_hash(row.prev_hash, row)
     changes = {"initiative_id": row.initiative_id + 1, "gate_review_id": 7, "kind": "gate_decision",
                "trigger": "reject", "from_state": "scoring", "to_state": "rejected", "actor_id": 99,
-               "reason": "Other", "detail": {"round": 3}, "created_at": row.created_at.replace(year=2020)}
+               "reason": "Other", "detail": {"round": 3}, "created_at": row.created_at.replace(year=2020),
+               "subject_kind": "meeting", "subject_id": 4}
     assert set(changes) == set(audit.HASHED_FIELDS)
     for name, value in changes.items():
         altered = type("Row", (), {**{f: getattr(row, f) for f in audit.HASHED_FIELDS}, name: value})
         assert audit.chain_hash(row.prev_hash, altered) != original, name
     assert audit.chain_hash(audit.GENESIS, row) != original  # and the link to the row before
+
+
+def test_a_row_from_before_the_subject_columns_keeps_its_hash():
+    """Rows chained before events had a subject hash exactly as they did then (the value is
+    what the code of that time computed), so no migration rewrites them."""
+    row = SimpleNamespace(initiative_id=42, gate_review_id=None, kind="transition", trigger="submit",
+                          from_state="draft", to_state="submitted", actor_id=7, reason="Ready", detail={"n": 1},
+                          created_at=datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc))
+    before = "362fbc80e7a05bd8301d8ed9103d886fc248d58743311235376a6c4feecac0d0"
+    assert audit.chain_hash(audit.GENESIS, row) == before
+    assert audit.chain_hash(audit.GENESIS, SimpleNamespace(**vars(row), subject_kind=None, subject_id=None)) == before
+    # Giving an old row a subject, or taking part of a new row's subject away, breaks its hash.
+    about_a_board = audit.chain_hash(audit.GENESIS, SimpleNamespace(**vars(row), subject_kind="board", subject_id=3))
+    kind_only = audit.chain_hash(audit.GENESIS, SimpleNamespace(**vars(row), subject_kind="board", subject_id=None))
+    assert len({before, about_a_board, kind_only}) == 3
 
 
 def test_a_whole_journey_leaves_a_valid_chain(client, auth, users, runner):
