@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from pmo_web import audit, create_app
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import AuditEvent, Initiative
+from pmo_web.models import AuditEvent, Board, Initiative
 from tests import factories
 
 BLANK_CONDITIONS = {f"conditions-{n}-{part}": "" for n in range(3) for part in ("text", "owner")} | {
@@ -456,6 +456,54 @@ def test_the_migration_chains_rows_recorded_before_it_and_installs_the_guards(tm
             assert audit.verify(db.engine).checked == 2
         finally:
             downgrade(revision="base")
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.engine.dispose()
+
+
+def test_the_subject_migration_keeps_every_hash_and_the_guards(tmp_path):
+    """Upgrading to events that may be about a governance record rewrites no row: the chain and
+    a head kept before it still verify, the guards are back, and a governance event chains on.
+    The downgrade is refused while events on no initiative exist (it would have to delete them)."""
+    url = os.environ.get("PMO_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'migrate.sqlite'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        try:
+            upgrade(revision="b6390782c7aa")
+            with db.engine.begin() as connection:
+                _old_rows(connection)
+            upgrade(revision="93dd743811d7")
+            kept = audit.verify(db.engine)
+            assert kept.ok and kept.checked == 3
+            with db.engine.begin() as connection:
+                stored = connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all()
+            upgrade()
+            with db.engine.begin() as connection:
+                assert connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all() == stored
+                assert audit.missing_guards(connection) == []
+            with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as connection:
+                connection.execute(text("DELETE FROM audit_events"))
+            result = app.test_cli_runner().invoke(args=["audit-verify", "--expect-head", kept.head])
+            assert result.exit_code == 0 and "it is still the head" in result.output, result.output
+
+            if db.engine.dialect.name == "postgresql":  # the old rows were given their ids by hand
+                with db.engine.begin() as connection:
+                    connection.execute(text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 3)"))
+            db.session.add(Board(name="Chief Officer Group", level="executive"))
+            db.session.commit()
+            event_row = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+            assert (event_row.initiative_id, event_row.subject_kind, event_row.prev_hash) == (None, "board", kept.head)
+            db.session.remove()
+            assert audit.verify(db.engine).checked == 4
+            with pytest.raises(SystemExit):  # Flask-Migrate logs the refusal and exits 1
+                downgrade(revision="93dd743811d7")
+            assert audit.verify(db.engine).checked == 4
+        finally:
+            db.session.remove()
+            db.drop_all()  # not a downgrade: the older revisions cannot be left with these rows
             with db.engine.begin() as connection:
                 connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
             db.engine.dispose()
