@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -429,8 +430,10 @@ def test_an_empty_trail_verifies(app, runner):
 # ------------------------------------------------------------------ the migration
 
 
-def test_the_migration_chains_rows_recorded_before_it_and_installs_the_guards(tmp_path):
-    """Rows written before the chain existed are linked in id order by the upgrade."""
+@contextmanager
+def unmigrated_database(tmp_path):
+    """An app on an empty database (PostgreSQL in the PostgreSQL pass) for migrations to build;
+    emptied again afterwards, whatever revision the test left it at."""
     url = os.environ.get("PMO_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'migrate.sqlite'}"
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -438,75 +441,71 @@ def test_the_migration_chains_rows_recorded_before_it_and_installs_the_guards(tm
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         try:
-            upgrade(revision="b6390782c7aa")
-            with db.engine.begin() as connection:
-                _old_rows(connection)
-            upgrade(revision="c3a1")
-            with db.engine.connect() as connection:
-                assert audit.missing_guards(connection) == []
-                with pytest.raises(IntegrityError, match="append-only"):
-                    connection.execute(text("DELETE FROM audit_events"))
-            verdict = audit.verify(db.engine)
-            assert verdict.ok and verdict.checked == 3
-            downgrade(revision="b6390782c7aa")
-            with db.engine.begin() as connection:
-                assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar() == 3
-                connection.execute(text("DELETE FROM audit_events WHERE id = 1"))  # unguarded again
-            upgrade(revision="c3a1")
-            assert audit.verify(db.engine).checked == 2
+            yield app
         finally:
-            downgrade(revision="base")
+            db.session.remove()
+            db.drop_all()
             with db.engine.begin() as connection:
                 connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
             db.engine.dispose()
+
+
+def test_the_migration_chains_rows_recorded_before_it_and_installs_the_guards(tmp_path):
+    """Rows written before the chain existed are linked in id order by the upgrade."""
+    with unmigrated_database(tmp_path):
+        upgrade(revision="b6390782c7aa")
+        with db.engine.begin() as connection:
+            _old_rows(connection)
+        upgrade(revision="c3a1")
+        with db.engine.connect() as connection:
+            assert audit.missing_guards(connection) == []
+            with pytest.raises(IntegrityError, match="append-only"):
+                connection.execute(text("DELETE FROM audit_events"))
+        verdict = audit.verify(db.engine)
+        assert verdict.ok and verdict.checked == 3
+        downgrade(revision="b6390782c7aa")
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar() == 3
+            connection.execute(text("DELETE FROM audit_events WHERE id = 1"))  # unguarded again
+        upgrade(revision="c3a1")
+        assert audit.verify(db.engine).checked == 2
+        downgrade(revision="base")
 
 
 def test_the_subject_migration_keeps_every_hash_and_the_guards(tmp_path):
     """Upgrading to events that may be about a governance record rewrites no row: the chain and
     a head kept before it still verify, the guards are back, and a governance event chains on.
     The downgrade is refused while events on no initiative exist (it would have to delete them)."""
-    url = os.environ.get("PMO_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'migrate.sqlite'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        db.drop_all()
+    with unmigrated_database(tmp_path) as app:
+        upgrade(revision="b6390782c7aa")
         with db.engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        try:
-            upgrade(revision="b6390782c7aa")
-            with db.engine.begin() as connection:
-                _old_rows(connection)
-            upgrade(revision="93dd743811d7")
-            kept = audit.verify(db.engine)
-            assert kept.ok and kept.checked == 3
-            with db.engine.begin() as connection:
-                stored = connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all()
-            upgrade()
-            with db.engine.begin() as connection:
-                assert connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all() == stored
-                assert audit.missing_guards(connection) == []
-            with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as connection:
-                connection.execute(text("DELETE FROM audit_events"))
-            result = app.test_cli_runner().invoke(args=["audit-verify", "--expect-head", kept.head])
-            assert result.exit_code == 0 and "it is still the head" in result.output, result.output
+            _old_rows(connection)
+        upgrade(revision="93dd743811d7")
+        kept = audit.verify(db.engine)
+        assert kept.ok and kept.checked == 3
+        with db.engine.begin() as connection:
+            stored = connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all()
+        upgrade()
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all() == stored
+            assert audit.missing_guards(connection) == []
+        with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM audit_events"))
+        result = app.test_cli_runner().invoke(args=["audit-verify", "--expect-head", kept.head])
+        assert result.exit_code == 0 and "it is still the head" in result.output, result.output
 
-            if db.engine.dialect.name == "postgresql":  # the old rows were given their ids by hand
-                with db.engine.begin() as connection:
-                    connection.execute(text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 3)"))
-            db.session.add(Board(name="Chief Officer Group", level="executive"))
-            db.session.commit()
-            event_row = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-            assert (event_row.initiative_id, event_row.subject_kind, event_row.prev_hash) == (None, "board", kept.head)
-            db.session.remove()
-            assert audit.verify(db.engine).checked == 4
-            with pytest.raises(SystemExit):  # Flask-Migrate logs the refusal and exits 1
-                downgrade(revision="93dd743811d7")
-            assert audit.verify(db.engine).checked == 4
-        finally:
-            db.session.remove()
-            db.drop_all()  # not a downgrade: the older revisions cannot be left with these rows
+        if db.engine.dialect.name == "postgresql":  # the old rows were given their ids by hand
             with db.engine.begin() as connection:
-                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.engine.dispose()
+                connection.execute(text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 3)"))
+        db.session.add(Board(name="Chief Officer Group", level="executive"))
+        db.session.commit()
+        event_row = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event_row.initiative_id, event_row.subject_kind, event_row.prev_hash) == (None, "board", kept.head)
+        db.session.remove()
+        assert audit.verify(db.engine).checked == 4
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the refusal and exits 1
+            downgrade(revision="93dd743811d7")
+        assert audit.verify(db.engine).checked == 4
 
 
 def _old_rows(connection) -> None:

@@ -18,14 +18,7 @@ from pmo_web.concurrency import token
 from pmo_web.extensions import db
 from pmo_web.models import AgendaItem, ApiToken, AuditEvent, Board, BoardEscalation, Meeting, Minute, Notification
 from tests import factories
-from tests.web.governance.world import make_boards, make_meeting
-
-
-@pytest.fixture
-def boards(app):
-    executive, corporate, layer = make_boards()
-    db.session.commit()
-    return {"executive": executive, "corporate": corporate, "layer": layer}
+from tests.web.governance.world import make_meeting
 
 
 @pytest.fixture
@@ -123,27 +116,22 @@ def add_other_business(boards, _pmo):
     return act
 
 
-def minute_a_decision(boards, pmo):
-    meeting, item = held_meeting_with_item(boards["layer"], pmo)
-    db.session.commit()
+def on_a_held_item(endpoint: str, data: dict, made):
+    """An action on the one item of a held meeting (minute, escalate) that makes a `made` row."""
+    def prepare(boards, pmo):
+        meeting, item = held_meeting_with_item(boards["layer"], pmo)
+        db.session.commit()
 
-    def act(client):
-        response = client.post(url_for("governance.minute", meeting_id=meeting.id, agenda_item_id=item.id),
-                               data={"kind": "decision", "text": "Hosting strategy agreed"})
-        return response, db.session.scalar(select(Minute).where(Minute.agenda_item_id == item.id))
-    return act
+        def act(client):
+            response = client.post(url_for(endpoint, meeting_id=meeting.id, agenda_item_id=item.id), data=data)
+            return response, db.session.scalar(select(made).where(made.agenda_item_id == item.id))
+        return act
+    return prepare
 
 
-def escalate_an_item(boards, pmo):
-    meeting, item = held_meeting_with_item(boards["layer"], pmo)
-    db.session.commit()
-
-    def act(client):
-        response = client.post(url_for("governance.escalate", meeting_id=meeting.id, agenda_item_id=item.id),
-                               data={"note": "Needs chief officer funding"})
-        return response, db.session.scalar(select(BoardEscalation)
-                                           .where(BoardEscalation.agenda_item_id == item.id))
-    return act
+minute_a_decision = on_a_held_item("governance.minute", {"kind": "decision", "text": "Hosting strategy agreed"},
+                                   Minute)
+escalate_an_item = on_a_held_item("governance.escalate", {"note": "Needs chief officer funding"}, BoardEscalation)
 
 
 ACTIONS = [
