@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DDL, event, select, text
+from sqlalchemy import DDL, event, inspect, select, text
 from sqlalchemy.orm import Session, object_session
 
 GENESIS = "0" * 64
@@ -36,7 +36,12 @@ APPEND_ONLY_MESSAGE = "audit_events is append-only"
 # The content a hash covers, in this order; the id is left out so the chain describes
 # what happened, not how the database numbered it.
 HASHED_FIELDS = ("initiative_id", "gate_review_id", "kind", "trigger", "from_state", "to_state",
-                 "actor_id", "reason", "detail", "created_at")
+                 "actor_id", "reason", "detail", "created_at", "subject_kind", "subject_id")
+# Fields added after rows were first chained: in the content only when set. Every row
+# written before them keeps the hash it was given (no migration rewrites history, and a
+# head kept by an operator stays valid), while setting one on an old row, or clearing
+# it on a new one, still changes the content and breaks the chain.
+LATER_FIELDS = ("subject_kind", "subject_id")
 _HEAD_KEY = "audit_chain_head"
 
 # --------------------------------------------------------------------------- guard DDL
@@ -85,9 +90,13 @@ DROP_GUARD_DDL = {
 def canonical(fields) -> str:
     """The row's content as one JSON text that is the same whenever it is rebuilt.
 
-    `fields` is anything with the HASHED_FIELDS as attributes (a model or a result row).
+    `fields` is anything with the HASHED_FIELDS as attributes (a model or a result row);
+    the LATER_FIELDS may be missing (rows read in the schema of an older revision).
     Timestamps are taken as UTC (naive ones are UTC already, as UTCDateTime stores them)."""
-    content = {name: getattr(fields, name) for name in HASHED_FIELDS}
+    content = {name: getattr(fields, name) for name in HASHED_FIELDS if name not in LATER_FIELDS}
+    for name in LATER_FIELDS:
+        if getattr(fields, name, None) is not None:
+            content[name] = getattr(fields, name)
     content["created_at"] = _utc_iso(content["created_at"])
     content["reason"] = content["reason"] or ""
     content["detail"] = content["detail"] or {}
@@ -177,19 +186,34 @@ def remove_guards(connection) -> None:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a walk of the chain found: how many rows held, and the first that did not."""
+    """What a walk of the chain found: how many rows held, and the first that did not.
+
+    `head` is the hash of the last row that held (GENESIS for an empty trail). When the
+    walk was asked to look for an expected head, `anchor_at` is how many rows the chain
+    had up to and including it, or None if no row of the chain has that hash."""
 
     checked: int
     broken_id: int | None = None
     problem: str = ""
+    head: str = GENESIS
+    anchor_at: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.broken_id is None
 
+    @property
+    def added_since_anchor(self) -> int | None:
+        """Rows appended after the expected head (0: it is still the head)."""
+        return None if self.anchor_at is None else self.checked - self.anchor_at
 
-def verify(engine, batch_size: int = 1000) -> Verdict:
+
+def verify(engine, batch_size: int = 1000, expect_head: str | None = None) -> Verdict:
     """Walk the chain in id order, recomputing every hash; stop at the first broken row.
+
+    With `expect_head` (a head hash printed by an earlier check), also note where in the
+    chain the row with that hash stands: a verified row's hash covers every row before
+    it, so finding it proves nothing up to it was removed or changed since.
 
     Rows are read in batches, each in its own short transaction: a long trail is checked
     in constant memory without holding a lock that would keep the app waiting (SQLite
@@ -197,9 +221,14 @@ def verify(engine, batch_size: int = 1000) -> Verdict:
     so continuing from the last id seen is consistent across batches."""
     from .models.audit import AuditEvent
 
-    columns = [AuditEvent.__table__.c[name] for name in ("id", "prev_hash", "hash", *HASHED_FIELDS)]
+    with engine.connect() as connection:
+        # A database not yet upgraded lacks the later fields; its rows cannot have set them.
+        present = {column["name"] for column in inspect(connection).get_columns("audit_events")}
+    columns = [AuditEvent.__table__.c[name] for name in ("id", "prev_hash", "hash", *HASHED_FIELDS)
+               if name in present or name not in LATER_FIELDS]
     expected_prev = GENESIS
     checked = 0
+    anchor_at = 0 if expect_head == GENESIS else None
     last_id = None
     while True:
         query = select(*columns).order_by(AuditEvent.id).limit(batch_size)
@@ -208,15 +237,19 @@ def verify(engine, batch_size: int = 1000) -> Verdict:
         with engine.connect() as connection:
             rows = connection.execute(query).all()
         if not rows:
-            return Verdict(checked)
+            return Verdict(checked, head=expected_prev, anchor_at=anchor_at)
         for row in rows:
             if row.prev_hash != expected_prev:
                 return Verdict(checked, row.id, "broken link: its prev_hash is not the hash of the "
-                                                "row before it (a row was removed or reordered)")
+                                                "row before it (a row was removed or reordered)",
+                               head=expected_prev, anchor_at=anchor_at)
             if chain_hash(row.prev_hash, row) != row.hash:
-                return Verdict(checked, row.id, "hash mismatch: its content was changed after it was written")
+                return Verdict(checked, row.id, "hash mismatch: its content was changed after it was written",
+                               head=expected_prev, anchor_at=anchor_at)
             expected_prev = row.hash
             checked += 1
+            if row.hash == expect_head:
+                anchor_at = checked
         last_id = rows[-1].id
 
 

@@ -83,27 +83,56 @@ def seed_scale(factor: float, seed: int, add: bool):
     click.echo(f"Scale users sign in as user<N>.<tag>@scale.example with password {PASSWORD}.")
 
 
+def _head_hash(_context, _parameter, value):
+    """A head hash as audit-verify prints it: 64 hexadecimal digits (case and spaces forgiven)."""
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise click.BadParameter("give the 64 hexadecimal digits printed after \"Head:\" by an earlier check.")
+    return value
+
+
 @click.command("audit-verify")
-def audit_verify():
+@click.option("--expect-head", "expected_head", metavar="HASH", callback=_head_hash,
+              help="A head hash printed by an earlier check and kept outside the database: "
+                   "fail unless the chain still holds it (rows added since are fine).")
+def audit_verify(expected_head):
     """Check the audit trail: every hash recomputed in id order, and the append-only guards.
 
-    Exits 0 when the chain holds and the guards are in place; otherwise 1, naming the
-    first broken row and why."""
+    Exits 0 when the chain holds and the guards are in place, printing the head hash to
+    keep outside the database; otherwise 1, naming the first broken row and why. With
+    --expect-head, also 1 when the chain no longer holds that head: the newest rows were
+    removed (a truncated chain verifies on its own), or it is not a head of this trail."""
     from . import audit
 
-    verdict = audit.verify(db.engine)
+    verdict = audit.verify(db.engine, expect_head=expected_head)
     with db.engine.connect() as connection:
         missing = audit.missing_guards(connection)
     if verdict.ok:
         click.echo(f"Audit trail OK: {verdict.checked} events, hash chain intact.")
+        click.echo(f"Head: {verdict.head} ({verdict.checked} events). Keep it outside the database "
+                   "and check it later with --expect-head.")
     else:
         click.echo(f"Audit trail BROKEN at event id {verdict.broken_id}: {verdict.problem}. "
                    f"{verdict.checked} events before it are intact.", err=True)
+    anchor_lost = expected_head is not None and verdict.anchor_at is None
+    if anchor_lost:
+        click.echo(f"Expected head {expected_head} is NOT in the chain: events up to it were removed "
+                   "(a truncated chain verifies on its own) or changed, or it is not a head of this trail.",
+                   err=True)
+    elif expected_head is not None and not verdict.ok:
+        click.echo(f"Expected head found at event {verdict.anchor_at}, before the break.", err=True)
+    elif expected_head is not None and verdict.added_since_anchor:
+        click.echo(f"Expected head found at event {verdict.anchor_at}: "
+                   f"{verdict.added_since_anchor} events added since.")
+    elif expected_head is not None:
+        click.echo("Expected head found: it is still the head.")
     if missing:
         click.echo(f"Append-only guard missing or disabled: {', '.join(missing)}. "
                    "Rows can be changed until it is re-created (the SQL is GUARD_DDL in "
                    "pmo_web/audit.py).", err=True)
-    if not verdict.ok or missing:
+    if not verdict.ok or missing or anchor_lost:
         raise click.exceptions.Exit(1)
 
 

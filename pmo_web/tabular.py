@@ -12,7 +12,9 @@ its own id so that the API can page by key ("the next 500 rows after id 1234").
 Who sees what: only rows of initiatives the user may see (access.visible_clause), only
 past the draft (drafts are their author's until submitted, as on the portfolio page), and
 only for users who may read the portfolio at all; the audit trail is for the PMO and
-administrators alone. Soft-deleted RAID items and lessons are left out.
+administrators alone, and also holds the events of governance records, which are on no
+initiative (left out once the rows are narrowed by a filter on initiatives).
+Soft-deleted RAID items and lessons are left out.
 
 Coded values (states, categories, RAG levels ...) are given in the words the app shows,
 which are what a report or a spreadsheet wants; ids are given too, for joining datasets
@@ -27,7 +29,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from workflows.gate import DECISION_LABELS, GATES
@@ -77,6 +79,8 @@ class Dataset:
     id_column: Any  # the primary key: order and keyset paging
     source: Callable[[Select], Select]  # the FROM, the joins and the rows left out
     managers_only: bool = False
+    # Rows on no initiative (the outer join finds none) are kept rather than left out.
+    keeps_rows_without_initiative: bool = False
     keys: tuple[str, ...] = field(init=False)
 
     def __post_init__(self):
@@ -96,7 +100,10 @@ class Dataset:
         """The rows `user` may see, narrowed by `conditions` on Initiative, in id order."""
         query = self.source(select(*(column.sql.label(column.key) for column in self.columns
                                      if column.sql is not None)))
-        query = query.where(access.visible_clause(user), Initiative.state != "draft", *conditions)
+        visible = and_(access.visible_clause(user), Initiative.state != "draft")
+        if self.keeps_rows_without_initiative:
+            visible = or_(Initiative.id.is_(None), visible)
+        query = query.where(visible, *conditions)
         if after_id is not None:
             query = query.where(self.id_column > after_id)
         query = query.order_by(self.id_column)
@@ -415,17 +422,21 @@ _actor = aliased(User, name="actor")
 AUDIT_EVENTS = Dataset(
     name="audit-events",
     title="Audit trail",
-    description="Every lifecycle move, gate request and decision, and register edit: who, when, what.",
+    description="Every lifecycle move, gate request and decision, register edit and change to a governance "
+                "record (boards, meetings, agendas, minutes, escalations): who, when, what.",
     id_column=AuditEvent.id,
     managers_only=True,
+    keeps_rows_without_initiative=True,
     source=lambda query: (
-        query.select_from(AuditEvent).join(Initiative, Initiative.id == AuditEvent.initiative_id)
+        query.select_from(AuditEvent).outerjoin(Initiative, Initiative.id == AuditEvent.initiative_id)
         .outerjoin(_actor, _actor.id == AuditEvent.actor_id)),
     columns=(
         Column("id", "Id", AuditEvent.id, INTEGER),
         *initiative_columns(),
         Column("kind", "Kind", AuditEvent.kind),
         Column("trigger", "Trigger", AuditEvent.trigger),
+        Column("subject_kind", "Record", AuditEvent.subject_kind),
+        Column("subject_id", "Record id", AuditEvent.subject_id, INTEGER),
         Column("from_state", "From", AuditEvent.from_state, convert=labelled(STATE_LABELS.items())),
         Column("to_state", "To", AuditEvent.to_state, convert=labelled(STATE_LABELS.items())),
         Column("actor_id", "Actor id", AuditEvent.actor_id, INTEGER),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import access
+from .. import access, history
 from ..extensions import db
 from ..models import AgendaItem, BoardEscalation, GateReview, Initiative, Meeting, Minute, RaidItem
 from ..models.raid import ALL_OPEN_STATUSES
@@ -118,18 +118,22 @@ def agenda(meeting: Meeting, user) -> list[AgendaItem]:
 
 def freeze(meeting: Meeting) -> None:
     """Save the live agenda onto the meeting (whole portfolio, not one user's view), other
-    business last, and mark the escalations it takes as heard at this meeting."""
+    business last, and mark the escalations it takes as heard at this meeting.
+
+    Nothing is flushed here: the caller marks the meeting held and commits, so the items
+    saved and the escalations heard are flushed with it and recorded as parts of its one
+    "held" audit event (pmo_web/history.py)."""
     built = built_items(meeting, None)
     others = _stored(meeting, None, kinds=("other",))
     for number, item in enumerate([*built, *others], start=1):
         item.position = number
         item.meeting_id = meeting.id
-    db.session.add_all(built)
-    db.session.flush()
-    for item in built:
+        history.record_within(item, meeting)
         if item.live_escalation is not None:
             item.live_escalation.heard_at_meeting_id = meeting.id
-            item.live_escalation.heard_as_item_id = item.id
+            item.live_escalation.heard_as_item = item
+            history.record_within(item.live_escalation, meeting)
+    db.session.add_all(built)
 
 
 def previous_actions(meeting: Meeting) -> tuple[Meeting | None, list[Minute]]:

@@ -8,6 +8,11 @@ are decided and the risks closed. Minutes are decisions and actions against an a
 item; a decision on a gate review links to the approver's ``GateDecision`` taken on the
 gate page. An item escalated from a meeting to the board above is a ``BoardEscalation``:
 who, when, from which board and meeting, and the meeting of the higher board that heard it.
+
+Every create, change and delete of these records is audited (pmo_web/history.py): one
+event each, on no initiative's trail, with the record as its subject. Marking a meeting
+held is one ``meeting.held`` event whose parts are the agenda items it froze and the
+escalations it heard.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..history import Audited
 from .base import UTCDateTime, Versioned, utcnow
 
 LEVELS = (("executive", "Executive"), ("corporate", "Corporate"), ("layer", "Layer"))
@@ -32,10 +38,17 @@ AGENDA_KINDS = (
 MINUTE_KINDS = (("decision", "Decision"), ("action", "Action"))
 
 
-class Board(Versioned, db.Model):
+class GovernanceRecord(Audited):
+    """Audited, but on no initiative's trail: the record is the board's, not a project's."""
+
+    audit_per_initiative = False
+
+
+class Board(GovernanceRecord, Versioned, db.Model):
     """A governance board: its level, what it hears, and the board it escalates to."""
 
     __tablename__ = "boards"
+    audit_noun = "board"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -61,10 +74,11 @@ def escalation_boards() -> list[str]:
     return names or list(ESCALATION_BOARDS)
 
 
-class Meeting(Versioned, db.Model):
+class Meeting(GovernanceRecord, Versioned, db.Model):
     """One meeting of a board: planned (agenda built live) or held (agenda frozen, minuted)."""
 
     __tablename__ = "meetings"
+    audit_noun = "meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"), index=True)
@@ -90,11 +104,18 @@ class Meeting(Versioned, db.Model):
     def title(self) -> str:
         return f"{self.board.name}, {self.meets_on.day} {self.meets_on:%B %Y}"
 
+    def audit_action(self, action: str, changes: dict) -> str:
+        """A planned meeting marked held is "held" in the trail, not merely "updated"."""
+        if action == "updated" and changes.get("status", {}).get("after") == "held":
+            return "held"
+        return action
 
-class BoardEscalation(db.Model):
+
+class BoardEscalation(GovernanceRecord, db.Model):
     """An agenda item sent from one board's meeting to the board above, with a note."""
 
     __tablename__ = "board_escalations"
+    audit_noun = "board_escalation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     from_board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
@@ -112,14 +133,16 @@ class BoardEscalation(db.Model):
     to_board = relationship("Board", foreign_keys=[to_board_id])
     from_meeting = relationship("Meeting", foreign_keys=[from_meeting_id])
     agenda_item = relationship("AgendaItem", foreign_keys=[agenda_item_id])
+    heard_as_item = relationship("AgendaItem", foreign_keys=[heard_as_item_id])
     escalated_by = relationship("User")
 
 
-class AgendaItem(db.Model):
+class AgendaItem(GovernanceRecord, db.Model):
     """One item on a meeting's agenda: added by the secretary, or frozen from the portfolio
     when the meeting was held. Items about an initiative keep its id, so visibility applies."""
 
     __tablename__ = "agenda_items"
+    audit_noun = "agenda_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
@@ -154,10 +177,11 @@ class AgendaItem(db.Model):
         return dict(AGENDA_KINDS).get(self.kind, self.kind)
 
 
-class Minute(db.Model):
+class Minute(GovernanceRecord, db.Model):
     """A decision or an action minuted against an agenda item of a held meeting."""
 
     __tablename__ = "minutes"
+    audit_noun = "minute"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)

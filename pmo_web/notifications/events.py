@@ -109,8 +109,8 @@ def _recipients(session: Session, audit_event):
     from ..models import GateReview, Initiative, User, UserRole
     from .. import access
 
-    if not _may_notify(audit_event):
-        return []
+    if not _may_notify(audit_event) or audit_event.initiative_id is None:
+        return []  # events about governance records are on no initiative and tell nobody
     initiative = session.get(Initiative, audit_event.initiative_id)
     if initiative is None:
         return []

@@ -8,7 +8,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 from flask import url_for
@@ -19,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from pmo_web import audit, create_app
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import AuditEvent, Initiative
+from pmo_web.models import AuditEvent, Board, Initiative
 from tests import factories
 
 BLANK_CONDITIONS = {f"conditions-{n}-{part}": "" for n in range(3) for part in ("text", "owner")} | {
@@ -134,12 +138,28 @@ def test_the_hash_covers_every_content_field_but_not_the_id(trail):
     original = audit.chain_hash(row.prev_hash, row)
     changes = {"initiative_id": row.initiative_id + 1, "gate_review_id": 7, "kind": "gate_decision",
                "trigger": "reject", "from_state": "scoring", "to_state": "rejected", "actor_id": 99,
-               "reason": "Other", "detail": {"round": 3}, "created_at": row.created_at.replace(year=2020)}
+               "reason": "Other", "detail": {"round": 3}, "created_at": row.created_at.replace(year=2020),
+               "subject_kind": "meeting", "subject_id": 4}
     assert set(changes) == set(audit.HASHED_FIELDS)
     for name, value in changes.items():
         altered = type("Row", (), {**{f: getattr(row, f) for f in audit.HASHED_FIELDS}, name: value})
         assert audit.chain_hash(row.prev_hash, altered) != original, name
     assert audit.chain_hash(audit.GENESIS, row) != original  # and the link to the row before
+
+
+def test_a_row_from_before_the_subject_columns_keeps_its_hash():
+    """Rows chained before events had a subject hash exactly as they did then (the value is
+    what the code of that time computed), so no migration rewrites them."""
+    row = SimpleNamespace(initiative_id=42, gate_review_id=None, kind="transition", trigger="submit",
+                          from_state="draft", to_state="submitted", actor_id=7, reason="Ready", detail={"n": 1},
+                          created_at=datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc))
+    before = "362fbc80e7a05bd8301d8ed9103d886fc248d58743311235376a6c4feecac0d0"
+    assert audit.chain_hash(audit.GENESIS, row) == before
+    assert audit.chain_hash(audit.GENESIS, SimpleNamespace(**vars(row), subject_kind=None, subject_id=None)) == before
+    # Giving an old row a subject, or taking part of a new row's subject away, breaks its hash.
+    about_a_board = audit.chain_hash(audit.GENESIS, SimpleNamespace(**vars(row), subject_kind="board", subject_id=3))
+    kind_only = audit.chain_hash(audit.GENESIS, SimpleNamespace(**vars(row), subject_kind="board", subject_id=None))
+    assert len({before, about_a_board, kind_only}) == 3
 
 
 def test_a_whole_journey_leaves_a_valid_chain(client, auth, users, runner):
@@ -314,6 +334,93 @@ def test_verify_fails_when_a_guard_is_missing(trail, runner):
     assert f"guard missing or disabled: {missing}" in result.output
 
 
+# ------------------------------------------------------------------ anchoring the head
+
+
+def kept_head(runner) -> str:
+    """What an operator does after a check: copy the printed head hash somewhere safe."""
+    result = verify_cli(runner)
+    assert result.exit_code == 0, result.output
+    found = re.search(r"^Head: ([0-9a-f]{64}) \((\d+) events\)", result.output, re.MULTILINE)
+    assert found, result.output
+    return found.group(1)
+
+
+def append_events(count: int) -> None:
+    initiative = db.session.scalars(select(Initiative)).first()
+    for n in range(count):
+        record(initiative, "resubmit", reason=f"Later {n}")
+    db.session.commit()
+
+
+def truncate_newest(count: int) -> None:
+    newest = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(count)).all()
+    run_unguarded("DELETE FROM audit_events WHERE id >= :id", id=min(newest))
+
+
+# What happens to the trail after the operator kept its head, whether the plain check
+# still passes, whether the check against the kept head passes, and what it says.
+AFTER_THE_HEAD_WAS_KEPT = [
+    ("nothing", lambda: None, 0, 0, "Expected head found: it is still the head."),
+    ("two events appended", lambda: append_events(2), 0, 0, "Expected head found at event 5: 2 events added since."),
+    ("the newest two rows deleted", lambda: truncate_newest(2), 0, 1, "is NOT in the chain"),
+    ("the newest row deleted, then events appended",
+     lambda: (truncate_newest(1), append_events(3)), 0, 1, "is NOT in the chain"),
+    ("every row deleted", lambda: truncate_newest(5), 0, 1, "is NOT in the chain"),
+]
+
+
+@pytest.mark.parametrize("_what, change, plain_exit, anchored_exit, says", AFTER_THE_HEAD_WAS_KEPT,
+                         ids=[case[0] for case in AFTER_THE_HEAD_WAS_KEPT])
+def test_the_kept_head_catches_a_truncated_trail(trail, runner, _what, change, plain_exit, anchored_exit, says):
+    head = kept_head(runner)
+    assert head == db.session.get(AuditEvent, trail[-1]).hash
+    change()
+    assert verify_cli(runner).exit_code == plain_exit  # a shorter chain verifies on its own
+    result = runner.invoke(args=["audit-verify", "--expect-head", head.upper()])
+    assert result.exit_code == anchored_exit, result.output
+    assert says in result.output
+    if anchored_exit == 0:  # the new head is printed, to keep in place of the old one
+        now = audit.verify(db.engine)
+        assert f"Head: {now.head} ({now.checked} events)" in result.output
+
+
+def test_a_head_rewritten_with_a_recomputed_chain_is_not_the_kept_one(trail, runner):
+    """Rewriting a row and every hash after it yields a chain that verifies, but a new head."""
+    head = kept_head(runner)
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    prev = audit.GENESIS
+    db.session.commit()
+    statements = []
+    for row in rows:
+        fields = {f: getattr(row, f) for f in audit.HASHED_FIELDS} | (
+            {"reason": "Rewritten"} if row.id == trail[1] else {})
+        new_hash = audit.chain_hash(prev, type("Row", (), fields))
+        statements.append({"id": row.id, "prev": prev, "hash": new_hash, "reason": fields["reason"]})
+        prev = new_hash
+    # Clear the old links first: prev_hash is unique, and the new ones reuse no old value.
+    run_unguarded("UPDATE audit_events SET prev_hash = 'x' || id, hash = 'x' || id")
+    for values in statements:
+        run_unguarded("UPDATE audit_events SET prev_hash = :prev, hash = :hash, reason = :reason WHERE id = :id",
+                      **values)
+    assert verify_cli(runner).exit_code == 0
+    result = runner.invoke(args=["audit-verify", "--expect-head", head])
+    assert result.exit_code == 1 and "is NOT in the chain" in result.output
+
+
+@pytest.mark.parametrize("given, exit_code, says", [
+    pytest.param("ab" * 32, 1, "is NOT in the chain", id="a well-formed hash of no row"),
+    pytest.param(audit.GENESIS, 0, "Expected head found at event 0: 5 events added since.",
+                 id="the head kept while the trail was empty"),
+    pytest.param("not-a-hash", 2, "64 hexadecimal digits", id="not hexadecimal"),
+    pytest.param("ab" * 31, 2, "64 hexadecimal digits", id="too short"),
+])
+def test_a_wrong_or_malformed_head_fails(trail, runner, given, exit_code, says):
+    result = runner.invoke(args=["audit-verify", "--expect-head", given])
+    assert result.exit_code == exit_code, result.output
+    assert says in result.output
+
+
 def test_an_empty_trail_verifies(app, runner):
     result = verify_cli(runner)
     assert result.exit_code == 0, result.output
@@ -323,8 +430,10 @@ def test_an_empty_trail_verifies(app, runner):
 # ------------------------------------------------------------------ the migration
 
 
-def test_the_migration_chains_rows_recorded_before_it_and_installs_the_guards(tmp_path):
-    """Rows written before the chain existed are linked in id order by the upgrade."""
+@contextmanager
+def unmigrated_database(tmp_path):
+    """An app on an empty database (PostgreSQL in the PostgreSQL pass) for migrations to build;
+    emptied again afterwards, whatever revision the test left it at."""
     url = os.environ.get("PMO_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'migrate.sqlite'}"
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -332,27 +441,71 @@ def test_the_migration_chains_rows_recorded_before_it_and_installs_the_guards(tm
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         try:
-            upgrade(revision="b6390782c7aa")
-            with db.engine.begin() as connection:
-                _old_rows(connection)
-            upgrade(revision="c3a1")
-            with db.engine.connect() as connection:
-                assert audit.missing_guards(connection) == []
-                with pytest.raises(IntegrityError, match="append-only"):
-                    connection.execute(text("DELETE FROM audit_events"))
-            verdict = audit.verify(db.engine)
-            assert verdict.ok and verdict.checked == 3
-            downgrade(revision="b6390782c7aa")
-            with db.engine.begin() as connection:
-                assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar() == 3
-                connection.execute(text("DELETE FROM audit_events WHERE id = 1"))  # unguarded again
-            upgrade(revision="c3a1")
-            assert audit.verify(db.engine).checked == 2
+            yield app
         finally:
-            downgrade(revision="base")
+            db.session.remove()
+            db.drop_all()
             with db.engine.begin() as connection:
                 connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
             db.engine.dispose()
+
+
+def test_the_migration_chains_rows_recorded_before_it_and_installs_the_guards(tmp_path):
+    """Rows written before the chain existed are linked in id order by the upgrade."""
+    with unmigrated_database(tmp_path):
+        upgrade(revision="b6390782c7aa")
+        with db.engine.begin() as connection:
+            _old_rows(connection)
+        upgrade(revision="c3a1")
+        with db.engine.connect() as connection:
+            assert audit.missing_guards(connection) == []
+            with pytest.raises(IntegrityError, match="append-only"):
+                connection.execute(text("DELETE FROM audit_events"))
+        verdict = audit.verify(db.engine)
+        assert verdict.ok and verdict.checked == 3
+        downgrade(revision="b6390782c7aa")
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar() == 3
+            connection.execute(text("DELETE FROM audit_events WHERE id = 1"))  # unguarded again
+        upgrade(revision="c3a1")
+        assert audit.verify(db.engine).checked == 2
+        downgrade(revision="base")
+
+
+def test_the_subject_migration_keeps_every_hash_and_the_guards(tmp_path):
+    """Upgrading to events that may be about a governance record rewrites no row: the chain and
+    a head kept before it still verify, the guards are back, and a governance event chains on.
+    The downgrade is refused while events on no initiative exist (it would have to delete them)."""
+    with unmigrated_database(tmp_path) as app:
+        upgrade(revision="b6390782c7aa")
+        with db.engine.begin() as connection:
+            _old_rows(connection)
+        upgrade(revision="93dd743811d7")
+        kept = audit.verify(db.engine)
+        assert kept.ok and kept.checked == 3
+        with db.engine.begin() as connection:
+            stored = connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all()
+        upgrade()
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all() == stored
+            assert audit.missing_guards(connection) == []
+        with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM audit_events"))
+        result = app.test_cli_runner().invoke(args=["audit-verify", "--expect-head", kept.head])
+        assert result.exit_code == 0 and "it is still the head" in result.output, result.output
+
+        if db.engine.dialect.name == "postgresql":  # the old rows were given their ids by hand
+            with db.engine.begin() as connection:
+                connection.execute(text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 3)"))
+        db.session.add(Board(name="Chief Officer Group", level="executive"))
+        db.session.commit()
+        event_row = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event_row.initiative_id, event_row.subject_kind, event_row.prev_hash) == (None, "board", kept.head)
+        db.session.remove()
+        assert audit.verify(db.engine).checked == 4
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the refusal and exits 1
+            downgrade(revision="93dd743811d7")
+        assert audit.verify(db.engine).checked == 4
 
 
 def _old_rows(connection) -> None:

@@ -12,14 +12,7 @@ from sqlalchemy import func, select
 from pmo_web.extensions import db
 from pmo_web.models import AgendaItem, Board, BoardEscalation, Meeting, Minute
 from tests import factories
-from tests.web.governance.world import make_boards, make_decision, make_meeting, make_review
-
-
-@pytest.fixture
-def boards(app):
-    executive, corporate, layer = make_boards()
-    db.session.commit()
-    return {"executive": executive, "corporate": corporate, "layer": layer}
+from tests.web.governance.world import make_decision, make_meeting, make_review
 
 
 @pytest.fixture
