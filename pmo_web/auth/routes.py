@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_url
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
-from . import bp, mfa, sessions, throttle
+from . import bp, mfa, passwords, sessions, throttle
 from .forms import ChangePasswordForm, LoginForm
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with email and password; one message for any wrong detail.
+    """Sign in with email and password; one message, and one password hash's time, for any
+    wrong detail (passwords.py).
 
     A sign-in always starts a new session, even over one that is still live.
     """
@@ -95,7 +96,7 @@ def login():
     if throttle.refused(attempt):
         return throttled_page("auth/login.html", form)
     user = User.by_email(form.email.data)
-    if not (user and user.active and user.check_password(form.password.data)):
+    if not passwords.signs_in(user, form.password.data):
         form.password.errors.append("The email address or password is not correct")
         return render_template("auth/login.html", form=form), 422
     throttle.succeeded(attempt)
