@@ -121,6 +121,10 @@ DEFAULTS = {
     # and scheme (X-Forwarded-For, X-Forwarded-Proto); 0 believes no such header, so a
     # client cannot pick the address the sign-in throttle counts (pmo_web/security.py).
     "TRUSTED_PROXIES": 0,
+    # Setting up, replacing or turning off the second factor, or getting new recovery codes,
+    # needs a proof of identity this recent: a sign-in or "Confirm it's you"
+    # (pmo_web/auth/reauthentication.py).
+    "REAUTHENTICATION_MINUTES": 5,
     "WTF_CSRF_TIME_LIMIT": None,
     # Demo and test passwords are short; production accounts are created with the CLI.
     "PASSWORD_MIN_LENGTH": 10,

@@ -46,8 +46,8 @@ PENDING_KEY = "mfa_pending"
 # Set in the session once this sign-in has passed a second factor, or came through SSO.
 VERIFIED_KEY = "mfa_verified"
 # Endpoints a user who must enrol may still reach.
-ALLOWED_BEFORE_ENROLMENT = {"auth.second_factor_setup", "auth.logout", "auth.accessibility",
-                            "static", "health"}
+ALLOWED_BEFORE_ENROLMENT = {"auth.second_factor_setup", "auth.confirm_identity", "auth.logout",
+                            "auth.accessibility", "static", "health"}
 
 
 def _fernet() -> Fernet:

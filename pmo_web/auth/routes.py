@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_url
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
-from . import bp, mfa, passwords, sessions, throttle
+from . import bp, mfa, passwords, reauthentication, sessions, throttle
 from .forms import ChangePasswordForm, LoginForm
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def login():
         db.session.commit()
         return redirect(url_for("auth.second_factor_code"))
     sessions.begin(user)
+    reauthentication.note_proof()  # the password is all the proof an account without a second factor has
     db.session.commit()
     return redirect(_safe_next(user))
 
