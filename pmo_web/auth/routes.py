@@ -140,8 +140,7 @@ def change_password():
         db.session.commit()  # only the attempt's outcome: nothing else was changed
         return render_template("auth/change_password.html", form=form), 422
     user.set_password(form.new_password.data)
-    sessions.revoke_all(user)
-    sessions.begin(user)
+    sessions.restart(user)
     db.session.commit()
     log.info("password changed", extra={"user_id": user.id})
     flash("Your password has been changed. You have been signed out everywhere else.", "success")

@@ -332,3 +332,16 @@ def test_an_admin_turning_off_their_own_second_factor_confirms_first(client, aut
                                                         "code": pyotp.TOTP(secret).now()})
         assert client.post(reset).status_code == 303
         assert db.session.scalar(select(SecondFactor)) is None
+
+
+def test_changing_the_password_keeps_the_second_factor_this_browser_passed(app, client, auth, enrolled):
+    """The new session after a password change is the same person's: an approver is not sent
+    to set up a second factor they already have and just used."""
+    user, secret, _codes = enrolled
+    app.config["MFA_REQUIRED_ROLES"] = "approver,admin"
+    sign_in_with_code(client, auth, user, secret)
+    new = "a-brand-new-password"
+    changed = client.post("/account/password", data={"current_password": factories.PASSWORD,
+                                                      "new_password": new, "new_password_confirm": new})
+    assert changed.status_code == 303
+    assert client.get("/gates/queue").status_code == 200
