@@ -29,6 +29,7 @@ def from_environment(instance_path: str) -> dict:
         "ORGANISATION_NAME": os.environ.get("PMO_ORGANISATION_NAME", "Northshire Police"),
         "SECURITY_MARKING": os.environ.get("PMO_SECURITY_MARKING", "OFFICIAL"),
         **_session_limits_from_environment(),
+        **_proxies_from_environment(),
         **_identity_from_environment(),
         **_mail_from_environment(),
     }
@@ -76,6 +77,14 @@ def _session_limits_from_environment() -> dict:
     return limits
 
 
+def _proxies_from_environment() -> dict:
+    """PMO_TRUSTED_PROXIES: how many reverse proxies stand in front of the app. Kept as
+    typed here; pmo_web/security.py checks it at start-up (a bad value stops the app).
+    Unset or empty means the default, 0."""
+    value = os.environ.get("PMO_TRUSTED_PROXIES")
+    return {"TRUSTED_PROXIES": value} if value else {}
+
+
 def _instance_secret(instance_path: str) -> str:
     """Return the development secret kept in instance/, creating it on first use."""
     path = os.path.join(instance_path, "secret_key")
@@ -108,6 +117,14 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES_PER_IP": 50,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 60,
     "LOGIN_ATTEMPT_RETENTION_HOURS": 24,
+    # How many reverse proxies in front of the app to believe about the client's address
+    # and scheme (X-Forwarded-For, X-Forwarded-Proto); 0 believes no such header, so a
+    # client cannot pick the address the sign-in throttle counts (pmo_web/security.py).
+    "TRUSTED_PROXIES": 0,
+    # Setting up, replacing or turning off the second factor, or getting new recovery codes,
+    # needs a proof of identity this recent: a sign-in or "Confirm it's you"
+    # (pmo_web/auth/reauthentication.py).
+    "REAUTHENTICATION_MINUTES": 5,
     "WTF_CSRF_TIME_LIMIT": None,
     # Demo and test passwords are short; production accounts are created with the CLI.
     "PASSWORD_MIN_LENGTH": 10,

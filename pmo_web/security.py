@@ -3,14 +3,18 @@
 Two jobs, both in one place so that a reviewer finds them together:
 
 - `check_settings` refuses to build the app with settings that would be unsafe: a security
-  marking this service is not accredited for, or (with ``PMO_ENV=production``) a missing,
-  short or well-known SECRET_KEY, or DEBUG on. Production also turns on Secure cookies.
+  marking this service is not accredited for, a trusted proxy count that is not a small
+  whole number, or (with ``PMO_ENV=production``) a missing, short or well-known SECRET_KEY,
+  or DEBUG on. Production also turns on Secure cookies.
+- `trust_proxies` believes exactly TRUSTED_PROXIES reverse proxies about the client's
+  address and scheme, and no header at all when there are none.
 - `add_headers` runs after every request, so pages, htmx fragments, redirects, error pages,
   static files and /health all carry the same Content-Security-Policy and friends.
 """
 from __future__ import annotations
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # The markings of the Government Security Classifications this service may hold. SECRET and
 # above need accredited systems this app is not; refusing them at start-up stops a
@@ -43,6 +47,9 @@ STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
 SECRET_KEY_MIN_LENGTH = 32
 
+# More reverse proxies than this in a row is a typing mistake, not a deployment.
+MAX_TRUSTED_PROXIES = 5
+
 # Values that appear in tutorials, this repository's tests and docs, or that people type when
 # asked for "a secret". A production key must be none of them, whatever its length.
 KNOWN_SECRET_KEYS = frozenset({
@@ -55,9 +62,38 @@ KNOWN_SECRET_KEYS = frozenset({
 
 
 def register(app: Flask) -> None:
-    """Check the settings (raising RuntimeError if unsafe) and send the headers on every response."""
+    """Check the settings (raising RuntimeError if unsafe), believe the trusted proxies, and
+    send the headers on every response."""
     check_settings(app)
+    trust_proxies(app)
     app.after_request(add_headers)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from the last TRUSTED_PROXIES hops of
+    X-Forwarded-For and X-Forwarded-Proto (werkzeug's ProxyFix).
+
+    Each trusted proxy appends the address it was reached from, so the last N entries are
+    the ones our own proxies wrote; anything further left came from the client and is
+    ignored. With none trusted the headers are ignored altogether: request.remote_addr is
+    the socket's peer, which a client cannot choose. The sign-in throttle counts per
+    remote_addr, so believing a header a client can write would let it pick its address.
+    """
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
+def trusted_proxy_count(value) -> int:
+    """TRUSTED_PROXIES as a number from 0 to MAX_TRUSTED_PROXIES; RuntimeError otherwise."""
+    text = str(value).strip()
+    # ASCII digits only: str.isdigit() would also take "²" or Arabic-Indic digits.
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or int(text) > MAX_TRUSTED_PROXIES:
+        raise RuntimeError(
+            f"PMO_TRUSTED_PROXIES is {value!r}; set it to the number of reverse proxies in front of the app "
+            f"that add X-Forwarded-For (0 to {MAX_TRUSTED_PROXIES}; 0, the default, when clients reach gunicorn "
+            "directly).")
+    return int(text)
 
 
 def is_production(app: Flask) -> bool:
@@ -76,6 +112,7 @@ def check_settings(app: Flask) -> None:
             f"PMO_SECURITY_MARKING is {app.config.get('SECURITY_MARKING')!r}; this service may "
             f"only hold {' or '.join(MARKINGS)} information. Set one of those.")
     app.config["SECURITY_MARKING"] = marking
+    app.config["TRUSTED_PROXIES"] = trusted_proxy_count(app.config.get("TRUSTED_PROXIES", 0))
 
     environment = app.config.get("PMO_ENV", "development")
     if environment not in ("development", "production"):

@@ -49,13 +49,32 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError("Choose a password different from your current one")
 
 
+def one_time_code_field() -> StringField:
+    """A code from the authenticator app, or a recovery code (both are accepted once)."""
+    return StringField("Code", widget=GovTextInput(),
+                       description="The 6-digit code from your authenticator app, or one of your recovery codes",
+                       validators=[InputRequired("Enter the code from your authenticator app"), Length(max=20)])
+
+
 class SecondFactorForm(FlaskForm):
     """The sign-in's second step: a code from the authenticator app, or a recovery code."""
 
-    code = StringField("Code", widget=GovTextInput(),
-                       description="The 6-digit code from your authenticator app, or one of your recovery codes",
-                       validators=[InputRequired("Enter the code from your authenticator app"), Length(max=20)])
+    code = one_time_code_field()
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmIdentityForm(FlaskForm):
+    """Confirm it's you: the password, and a code when the account has a second factor."""
+
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[InputRequired("Enter your password")])
+    code = one_time_code_field()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def __init__(self, *args, with_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.code
 
 
 class EnrolForm(FlaskForm):

@@ -10,7 +10,9 @@ left to the identity provider's own MFA policy.
 The TOTP secret is kept encrypted (Fernet, with a key derived from SECRET_KEY): a copy of
 the database alone gives nobody the codes. Rotating SECRET_KEY therefore means everyone
 enrols again. A code is accepted once: the time step it belongs to is remembered and
-codes of that step or earlier are refused afterwards.
+codes of that step or earlier are refused afterwards; a recovery code is marked used.
+Both are claimed with a conditional UPDATE whose row count decides, so of several
+requests sending one code at the same moment exactly one signs in (see `check`).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..htmx import htmx_response
@@ -44,8 +46,8 @@ PENDING_KEY = "mfa_pending"
 # Set in the session once this sign-in has passed a second factor, or came through SSO.
 VERIFIED_KEY = "mfa_verified"
 # Endpoints a user who must enrol may still reach.
-ALLOWED_BEFORE_ENROLMENT = {"auth.second_factor_setup", "auth.logout", "auth.accessibility",
-                            "static", "health"}
+ALLOWED_BEFORE_ENROLMENT = {"auth.second_factor_setup", "auth.confirm_identity", "auth.logout",
+                            "auth.accessibility", "static", "health"}
 
 
 def _fernet() -> Fernet:
@@ -150,20 +152,37 @@ def remove(user: User) -> None:
 
 
 def check(user: User, factor: SecondFactor, code: str) -> str | None:
-    """How `code` proves `user`: "totp", "recovery", or None. Marks what was used (caller commits)."""
+    """How `code` proves `user`: "totp", "recovery", or None. Claims what was used (caller commits).
+
+    Reading "not used yet" and then marking it used would let several requests sending
+    the same code at once all read "not used" and all sign in. So the claim is one
+    conditional UPDATE (the step only if later than the last one, the recovery code only
+    if still unused) and only the request whose UPDATE changed the row is let in. On
+    PostgreSQL the other UPDATEs wait for that row's lock, then find the condition false;
+    SQLite runs writing transactions one at a time.
+    """
     secret = decrypt(factor.secret_encrypted)
     step = matching_step(secret, code, factor.last_step) if secret else None
     if step is not None:
-        factor.last_step = step
-        return "totp"
-    wanted = _code_hash(code)
-    row = db.session.scalar(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.code_hash == wanted))
-    if row is not None and normalise_recovery_code(code):
-        row.used_at = utcnow()
+        return "totp" if _claimed(update(SecondFactor).where(
+            SecondFactor.id == factor.id, SecondFactor.last_step < step).values(last_step=step)) else None
+    if not normalise_recovery_code(code):
+        return None
+    row_id = db.session.scalar(select(RecoveryCode.id).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
+        RecoveryCode.code_hash == _code_hash(code)).limit(1))
+    if row_id is not None and _claimed(update(RecoveryCode).where(
+            RecoveryCode.id == row_id, RecoveryCode.used_at.is_(None)).values(used_at=utcnow())):
         log.warning("recovery code used", extra={"user_id": user.id})
         return "recovery"
     return None
+
+
+def _claimed(statement) -> bool:
+    """Run a conditional UPDATE of one row; True if this transaction changed it."""
+    # Not synchronised into the objects in the session: the row count is the only answer.
+    result = db.session.execute(statement, execution_options={"synchronize_session": False})
+    return result.rowcount == 1
 
 
 def remaining_recovery_codes(user: User) -> int:

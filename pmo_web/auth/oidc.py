@@ -33,7 +33,7 @@ from ..extensions import db
 from ..logs import auth_log
 from ..models import Department, User
 from ..models.users import ROLES
-from . import bp, mfa, sessions
+from . import bp, mfa, reauthentication, sessions
 from .forms import LoginForm
 from .routes import home_for
 
@@ -172,6 +172,7 @@ def oidc_callback():
     _apply_groups(user, groups)
     sessions.begin(user)
     session[mfa.VERIFIED_KEY] = True  # the provider's own MFA policy applies to SSO
+    reauthentication.note_proof()
     db.session.commit()
     auth_log.info("sso sign-in", extra={"email": email, "roles": sorted(user.roles)})
     return redirect(home_for(user))

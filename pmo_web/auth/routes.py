@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_url
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
-from . import bp, mfa, sessions, throttle
+from . import bp, mfa, passwords, reauthentication, sessions, throttle
 from .forms import ChangePasswordForm, LoginForm
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with email and password; one message for any wrong detail.
+    """Sign in with email and password; one message, and one password hash's time, for any
+    wrong detail (passwords.py).
 
     A sign-in always starts a new session, even over one that is still live.
     """
@@ -95,7 +96,7 @@ def login():
     if throttle.refused(attempt):
         return throttled_page("auth/login.html", form)
     user = User.by_email(form.email.data)
-    if not (user and user.active and user.check_password(form.password.data)):
+    if not passwords.signs_in(user, form.password.data):
         form.password.errors.append("The email address or password is not correct")
         return render_template("auth/login.html", form=form), 422
     throttle.succeeded(attempt)
@@ -105,6 +106,7 @@ def login():
         db.session.commit()
         return redirect(url_for("auth.second_factor_code"))
     sessions.begin(user)
+    reauthentication.note_proof()  # the password is all the proof an account without a second factor has
     db.session.commit()
     return redirect(_safe_next(user))
 
@@ -138,8 +140,7 @@ def change_password():
         db.session.commit()  # only the attempt's outcome: nothing else was changed
         return render_template("auth/change_password.html", form=form), 422
     user.set_password(form.new_password.data)
-    sessions.revoke_all(user)
-    sessions.begin(user)
+    sessions.restart(user)
     db.session.commit()
     log.info("password changed", extra={"user_id": user.id})
     flash("Your password has been changed. You have been signed out everywhere else.", "success")

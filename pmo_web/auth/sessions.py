@@ -62,6 +62,20 @@ def begin(user: User) -> UserSession:
     return row
 
 
+def restart(user: User) -> UserSession:
+    """After a password change: every session of `user` ends and this browser carries on in a
+    new one (the caller commits). The second factor this browser passed still stands, so a
+    user whose role needs one is not sent to set it up again."""
+    from .mfa import VERIFIED_KEY
+
+    verified = bool(session.get(VERIFIED_KEY))
+    revoke_all(user)
+    row = begin(user)
+    if verified:
+        session[VERIFIED_KEY] = True
+    return row
+
+
 def end() -> None:
     """Sign out: revoke this browser's session and forget everything it held (the caller commits)."""
     _revoke_presented()
@@ -87,9 +101,10 @@ def revoke_if_access_changed(user: User) -> None:
     password_changed = inspect(user).attrs.password_hash.history.has_changes()
     if not (password_changed or not user.active):
         return
-    revoke_all(user)
     if current_user.is_authenticated and current_user.id == user.id:
-        begin(user)
+        restart(user)
+    else:
+        revoke_all(user)
 
 
 def _revoke_presented() -> None:

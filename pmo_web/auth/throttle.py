@@ -2,8 +2,19 @@
 
 Per account (the email, ignoring case): once LOGIN_MAX_FAILURES_PER_ACCOUNT tries have
 failed within LOGIN_THROTTLE_WINDOW_SECONDS, the next is refused (429) without the
-password even being checked, so guessing gets no answer, right or wrong. Per address, a
-far more generous LOGIN_MAX_FAILURES_PER_IP blunts one machine spraying many accounts.
+password even being checked, so guessing gets no answer, right or wrong. Addresses with
+no account are counted the same way, so the 429 says nothing about which accounts exist.
+
+Per address, a far more generous LOGIN_MAX_FAILURES_PER_IP blunts one machine spraying
+passwords across many accounts. It counts only failures against accounts that exist:
+guesses at made-up addresses harm nobody, and counting them let anyone lock every user
+out of password sign-in with 51 such guesses whenever all requests share one address
+(behind a reverse proxy that is not trusted, see TRUSTED_PROXIES in pmo_web/security.py).
+The price is a faint, slow existence oracle: someone who first fails 49 times against
+real accounts from one address can learn from whether a 51st try is refused whether the
+50th address has an account; one answer per address per minute, each locking real
+accounts and logged. The responses themselves never differ (passwords.py evens out the
+time too).
 
 The counts live in the `login_attempts` table, not in process memory, so every gunicorn
 worker (and every server) sees the same failures. An attempt is written and committed
@@ -21,7 +32,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import LoginAttempt
+from ..models import LoginAttempt, User
 from ..models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,7 +61,8 @@ def begin_attempt(email: str, ip: str | None) -> LoginAttempt:
 
 
 def refused(attempt: LoginAttempt) -> bool:
-    """True when the account or the address already has too many failures in the window.
+    """True when the account, or the address against real accounts, already has too many
+    failures in the window.
 
     Counts every other failure in the window, including attempts another worker is still
     checking: under a burst, refusing one too many is safer than one too few.
@@ -60,8 +72,9 @@ def refused(attempt: LoginAttempt) -> bool:
     failed = (LoginAttempt.id != attempt.id, LoginAttempt.at > since, LoginAttempt.succeeded.is_(False))
     by_account = (select(func.count()).select_from(LoginAttempt)
                   .where(LoginAttempt.email == attempt.email, *failed).scalar_subquery())
+    of_an_account = select(User.id).where(User.email == LoginAttempt.email).exists()
     by_ip = (select(func.count()).select_from(LoginAttempt)
-             .where(LoginAttempt.ip == attempt.ip, *failed).scalar_subquery())
+             .where(LoginAttempt.ip == attempt.ip, *failed, of_an_account).scalar_subquery())
     account_failures, ip_failures = db.session.execute(select(by_account, by_ip)).one()
     if account_failures >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
         log.warning("sign-in refused: too many failures for the account", extra={"scope": "account"})

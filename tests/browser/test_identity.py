@@ -2,15 +2,18 @@
 factor set up from its QR page then used at the next sign-in (codes computed by pyotp).
 
 axe-core must find no WCAG A/AA violation on the sign-in page, the refusal, the setup page,
-the recovery codes and the code step.
+the recovery codes, the code step, and "Confirm it's you" (asked before a change to the
+second factor once the sign-in is more than a few minutes old).
 """
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from pmo_web import create_app
@@ -99,6 +102,7 @@ def test_second_factor_setup_then_sign_in_with_a_code(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Second factor turned on")
     expect(page.locator(".app-recovery-codes li")).to_have_count(10)
     no_violations(page, "showing the recovery codes")
+    recovery_code = page.locator(".app-recovery-codes li").first.inner_text()
     page.get_by_role("link", name="Continue").click()
     assert page.url.endswith("/gates/queue")
 
@@ -114,3 +118,24 @@ def test_second_factor_setup_then_sign_in_with_a_code(page):
     page.goto("/account/second-factor")
     expect(page.locator(".govuk-summary-list")).to_contain_text("Set up on")
     no_violations(page, "the second factor page")
+
+    # Six minutes after signing in, a change to the second factor asks who it is first
+    # (the app is served from this process, so the clock moves for it too).
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=True):
+        page.get_by_role("button", name="Get new recovery codes").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it’s you")
+        no_violations(page, "confirm it's you")
+        page.get_by_label("Password", exact=True).fill("not-the-password-at-all")
+        page.get_by_label("Code", exact=True).fill(recovery_code)
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator(".govuk-error-summary:not(#app-error-banner)")).to_contain_text(
+            "Your password is not correct")
+        no_violations(page, "a wrong password on confirm it's you")
+        page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+        page.get_by_label("Code", exact=True).fill(recovery_code)
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Get new recovery codes")
+        no_violations(page, "asking before new recovery codes")
+        page.get_by_role("button", name="Get new recovery codes").click()
+        expect(page.locator(".app-recovery-codes li")).to_have_count(10)
+        assert recovery_code not in page.locator(".app-recovery-codes").inner_text()

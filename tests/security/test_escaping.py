@@ -584,6 +584,7 @@ STORES_NO_TEXT = {
     "auth.second_factor_recovery_codes": "no fields",
     "auth.second_factor_remove": "no fields",
     "auth.second_factor_reset": "no fields",
+    "auth.confirm_identity": "a password and a one-time code, checked and never shown",
     "scoring.preview": "computes a score preview, saves nothing",
     "admin.weights": "numbers only",
     "admin.gates": "approver roles (choices) and quorums (numbers)",

@@ -260,6 +260,7 @@ SAVES = [
     Save("auth.second_factor_recovery_codes", "requester", page=False),
     Save("auth.second_factor_remove", "requester", page=False),
     Save("auth.second_factor_reset", "admin", page=False),
+    Save("auth.confirm_identity", "requester", {"password": factories.PASSWORD}),
     Save("intake.new", "requester", {"title": "Probe", "description": "d", "problem": "p", "sponsor": "s",
                                      "desired_outcome": "o", "cost_band": "under_10k",
                                      "strategic_priority": "{priority}", "save_draft": "y"}),

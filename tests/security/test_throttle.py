@@ -2,6 +2,8 @@
 
 The counts must hold across gunicorn workers, so the central test runs two app
 instances (two engines, as two worker processes would have) on one SQLite file.
+The per-address limit counts failures against real accounts only, per client address:
+the socket's peer, or with TRUSTED_PROXIES the address the trusted proxies report.
 """
 from __future__ import annotations
 
@@ -69,14 +71,43 @@ def site(workers):
     return workers[0]
 
 
-def attempt(app, email: str, password: str = WRONG, ip: str = "127.0.0.1"):
+@pytest.fixture
+def behind_proxy(workers, database_url):
+    """The same site behind one trusted reverse proxy (PMO_TRUSTED_PROXIES=1)."""
+    app = build_app(database_url, TRUSTED_PROXIES=1)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def staff(site) -> list[str]:
+    """Ten more real accounts: enough to fail fifty times at five failures each."""
+    with site.app_context():
+        emails = [factories.make_user(email=f"staff{n}@example.test").email for n in range(10)]
+        db.session.commit()
+    return emails
+
+
+PROXY = "10.0.0.1"
+
+
+def attempt(app, email: str, password: str = WRONG, ip: str = "127.0.0.1", forwarded_for: str | None = None):
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return app.test_client().post("/login", data={"email": email, "password": password},
-                                  environ_base={"REMOTE_ADDR": ip})
+                                  environ_base={"REMOTE_ADDR": ip}, headers=headers)
 
 
-def fail(app, email: str, times: int, ip: str = "127.0.0.1") -> None:
+def fail(app, email: str, times: int, ip: str = "127.0.0.1", forwarded_for: str | None = None) -> None:
     for _ in range(times):
-        assert attempt(app, email, ip=ip).status_code == 422
+        assert attempt(app, email, ip=ip, forwarded_for=forwarded_for).status_code == 422
+
+
+def spray(app, accounts: list[str], ip: str = "127.0.0.1", forwarded_for=lambda n: None) -> None:
+    """Fifty wrong passwords from one address, five at each of ten real accounts."""
+    for n in range(50):
+        email = accounts[n // 5]
+        assert attempt(app, email, ip=ip, forwarded_for=forwarded_for(n)).status_code == 422
 
 
 def attempts(app, **where) -> list[LoginAttempt]:
@@ -141,12 +172,51 @@ def test_unknown_accounts_are_throttled_like_real_ones(site):
     assert attempt(site, "nobody@example.test").status_code == 429
 
 
-def test_one_address_spraying_many_accounts_is_stopped_at_fifty_failures(site):
-    for n in range(50):
-        assert attempt(site, f"guess{n}@example.test", ip="203.0.113.9").status_code == 422
+def test_one_address_spraying_real_accounts_is_stopped_at_fifty_failures(site, staff):
+    spray(site, staff, ip="203.0.113.9")
     assert attempt(site, "officer@example.test", factories.PASSWORD, ip="203.0.113.9").status_code == 429
     # Another address is not affected, and neither is the account from there.
     assert attempt(site, "officer@example.test", factories.PASSWORD, ip="198.51.100.4").status_code == 302
+
+
+def test_failures_for_made_up_addresses_lock_out_nobody(site):
+    """All requests from the one address a reverse proxy gives them: guesses at accounts that
+    do not exist must not lock the real users out."""
+    for n in range(60):
+        assert attempt(site, f"guess{n}@example.test", ip=PROXY).status_code == 422
+    assert attempt(site, "officer@example.test", factories.PASSWORD, ip=PROXY).status_code == 302
+    # Each made-up account is still throttled like a real one (the 429 names no account).
+    fail(site, "guess0@example.test", 4, ip=PROXY)
+    assert attempt(site, "guess0@example.test", ip=PROXY).status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(behind_proxy, staff):
+    # Client A also writes an X-Forwarded-For of its own: the proxy appends A's real address,
+    # and only that last entry, the one the trusted proxy wrote, is believed.
+    spray(behind_proxy, staff, ip=PROXY, forwarded_for=lambda n: f"192.0.2.{n}, 203.0.113.9")
+    refused_a = attempt(behind_proxy, "officer@example.test", factories.PASSWORD, ip=PROXY,
+                        forwarded_for="203.0.113.9")
+    assert refused_a.status_code == 429
+    signed_in_b = attempt(behind_proxy, "officer@example.test", factories.PASSWORD, ip=PROXY,
+                          forwarded_for="198.51.100.4")
+    assert signed_in_b.status_code == 302
+    assert {row.ip for row in attempts(behind_proxy)} == {"203.0.113.9", "198.51.100.4"}
+
+
+def test_behind_a_trusted_proxy_the_account_limit_holds_whatever_the_client_address(behind_proxy):
+    for n in range(5):
+        fail(behind_proxy, "officer@example.test", 1, ip=PROXY, forwarded_for=f"203.0.113.{n}")
+    assert attempt(behind_proxy, "officer@example.test", factories.PASSWORD, ip=PROXY,
+                   forwarded_for="198.51.100.4").status_code == 429
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(site, staff):
+    """A client cannot step around the address limit by writing a new X-Forwarded-For each time."""
+    spray(site, staff, ip="203.0.113.9", forwarded_for=lambda n: f"198.51.100.{n}")
+    refused = attempt(site, "officer@example.test", factories.PASSWORD, ip="203.0.113.9",
+                      forwarded_for="198.51.100.200")
+    assert refused.status_code == 429
+    assert {row.ip for row in attempts(site)} == {"203.0.113.9"}
 
 
 def test_each_attempt_is_recorded_with_its_outcome_and_address(site):

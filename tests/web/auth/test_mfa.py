@@ -1,12 +1,16 @@
 """The second factor: enrolment with a QR code, the code step after the password, recovery
-codes, replay and throttling, enforcement for the roles that need it, and resets."""
+codes, replay and throttling, enforcement for the roles that need it, resets, and "Confirm
+it's you" before changing your own."""
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from pmo_web.auth import mfa
@@ -16,6 +20,7 @@ from tests import factories
 from tests.security.test_logging import log_lines
 from tests.web.auth.totp import SETUP_KEY
 
+WRONG_PASSWORD = "not-the-password-at-all"
 CODE_SHOWN = re.compile(r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>")
 
 
@@ -178,3 +183,165 @@ def test_the_page_asked_for_before_sign_in_survives_the_code_step(client, enroll
     assert response.headers["Location"].endswith("/login/code")
     response = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
     assert response.headers["Location"].endswith("/initiatives")
+
+
+# ------------------------------------------------------------------- confirm it's you
+
+CONFIRM = "/account/confirm-it-is-you"
+
+
+def sign_in_with_code(client, auth, user, secret) -> None:
+    auth.login(user)
+    assert client.post("/login/code", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+
+
+def stored_second_factor(user_id: int) -> tuple:
+    """What a change would alter: the secret and the recovery codes, as stored."""
+    db.session.expire_all()
+    factor = db.session.scalar(select(SecondFactor).where(SecondFactor.user_id == user_id))
+    codes = db.session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user_id)
+                               .order_by(RecoveryCode.code_hash)).all()
+    return (factor.secret_encrypted if factor else None), tuple(codes)
+
+
+def later(minutes: float):
+    """The clock `minutes` from now, still ticking (the session's idle limit is 30 minutes)."""
+    return time_machine.travel(datetime.now(UTC) + timedelta(minutes=minutes), tick=True)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to your own second factor: how it is asked for, and how it shows it was made."""
+
+    name: str
+    method: str
+    path: str
+    done: object  # (response) -> bool
+
+
+CHANGES = [
+    Change("set up or replace", "GET", "/account/second-factor/setup",
+           lambda response: response.status_code == 200 and "Set up your second factor" in response.get_data(as_text=True)),
+    Change("get new recovery codes", "POST", "/account/second-factor/recovery-codes",
+           lambda response: len(CODE_SHOWN.findall(response.get_data(as_text=True))) == 10),
+    Change("turn off", "POST", "/account/second-factor/remove",
+           lambda response: response.status_code == 303 and db.session.scalar(select(SecondFactor)) is None),
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.name)
+@pytest.mark.parametrize("minutes", [0, 4.5])
+def test_a_sign_in_in_the_last_five_minutes_is_proof_enough(client, auth, enrolled, change, minutes):
+    user, secret, _codes = enrolled
+    sign_in_with_code(client, auth, user, secret)
+    with later(minutes):
+        assert change.done(client.open(change.path, method=change.method))
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.name)
+def test_later_a_change_asks_for_the_password_and_a_code_first(client, auth, enrolled, change):
+    user, secret, _codes = enrolled
+    sign_in_with_code(client, auth, user, secret)
+    before = stored_second_factor(user.id)
+    with later(6):
+        response = client.open(change.path, method=change.method)
+        # The page offering the change (the same URL, asked with GET) is where it comes back to.
+        assert response.status_code == (302 if change.method == "GET" else 303)
+        assert response.headers["Location"] == f"{CONFIRM}?next={change.path}"
+        assert stored_second_factor(user.id) == before
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Confirm it’s you" in page and 'name="password"' in page and 'name="code"' in page
+        confirmed = client.post(response.headers["Location"],
+                                data={"password": factories.PASSWORD, "code": pyotp.TOTP(secret).now()})
+        assert confirmed.status_code == 303 and confirmed.headers["Location"] == change.path
+        page = client.get(change.path)
+        assert page.status_code == 200
+        assert f'action="{change.path}"' in page.get_data(as_text=True) or change.method == "GET"
+        assert change.done(client.open(change.path, method=change.method))
+
+
+@pytest.mark.parametrize(("password", "code", "message"), [
+    (WRONG_PASSWORD, "now", "Your password is not correct"),
+    (factories.PASSWORD, "000000", "The code is not correct, or has already been used"),
+    (factories.PASSWORD, "", "Enter the code from your authenticator app"),
+])
+def test_a_wrong_password_or_code_confirms_nothing(client, auth, enrolled, password, code, message):
+    user, secret, _codes = enrolled
+    sign_in_with_code(client, auth, user, secret)  # uses the current code
+    with later(6):
+        codes = {"now": pyotp.TOTP(secret).now()}
+        response = client.post(f"{CONFIRM}?next=/account/second-factor/recovery-codes",
+                               data={"password": password, "code": codes.get(code, code)})
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert "govuk-error-summary" in page and message in page
+        assert client.post("/account/second-factor/recovery-codes").headers["Location"].startswith(CONFIRM)
+        # A right code sent with a wrong password was not used up.
+        confirmed = client.post(CONFIRM, data={"password": factories.PASSWORD, "code": codes["now"]})
+        assert confirmed.status_code == 303
+
+
+def test_a_code_confirms_once(client, auth, enrolled):
+    user, secret, _codes = enrolled
+    sign_in_with_code(client, auth, user, secret)
+    with later(6):
+        code = pyotp.TOTP(secret).now()
+        assert client.post(CONFIRM, data={"password": factories.PASSWORD, "code": code}).status_code == 303
+        replay = client.post(CONFIRM, data={"password": factories.PASSWORD, "code": code})
+        assert replay.status_code == 422
+        assert "The code is not correct, or has already been used" in replay.get_data(as_text=True)
+
+
+def test_confirming_is_throttled_like_signing_in(app, client, auth, enrolled):
+    user, secret, _codes = enrolled
+    sign_in_with_code(client, auth, user, secret)
+    with later(6):
+        for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+            assert client.post(CONFIRM, data={"password": WRONG_PASSWORD, "code": "000000"}).status_code == 422
+        refused = client.post(CONFIRM, data={"password": factories.PASSWORD, "code": pyotp.TOTP(secret).now()})
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+        assert "Too many attempts" in refused.get_data(as_text=True)
+        assert client.post("/account/second-factor/remove").headers["Location"].startswith(CONFIRM)
+        assert db.session.scalar(select(SecondFactor)) is not None
+        # The same count guards the sign-in page.
+        assert auth.login(user).status_code == 429
+
+
+def test_an_account_without_a_second_factor_confirms_with_its_password(client, auth, users):
+    auth.login(users["requester"])
+    with later(6):
+        asked = client.get("/account/second-factor/setup")
+        page = client.get(asked.headers["Location"]).get_data(as_text=True)
+        assert 'name="password"' in page and 'name="code"' not in page
+        confirmed = client.post(asked.headers["Location"], data={"password": factories.PASSWORD})
+        assert confirmed.headers["Location"] == "/account/second-factor/setup"
+        assert client.get("/account/second-factor/setup").status_code == 200
+
+
+def test_an_admin_turning_off_their_own_second_factor_confirms_first(client, auth, users):
+    admin = users["admin"]
+    auth.login(admin)
+    secret, _codes = enrol(client)
+    with later(6):
+        reset = f"/admin/users/{admin.id}/second-factor/reset"
+        response = client.post(reset)
+        assert response.status_code == 303
+        assert response.headers["Location"] == f"{CONFIRM}?next=/admin/users/{admin.id}/edit"
+        assert db.session.scalar(select(SecondFactor)) is not None
+        client.post(response.headers["Location"], data={"password": factories.PASSWORD,
+                                                        "code": pyotp.TOTP(secret).now()})
+        assert client.post(reset).status_code == 303
+        assert db.session.scalar(select(SecondFactor)) is None
+
+
+def test_changing_the_password_keeps_the_second_factor_this_browser_passed(app, client, auth, enrolled):
+    """The new session after a password change is the same person's: an approver is not sent
+    to set up a second factor they already have and just used."""
+    user, secret, _codes = enrolled
+    app.config["MFA_REQUIRED_ROLES"] = "approver,admin"
+    sign_in_with_code(client, auth, user, secret)
+    new = "a-brand-new-password"
+    changed = client.post("/account/password", data={"current_password": factories.PASSWORD,
+                                                      "new_password": new, "new_password_confirm": new})
+    assert changed.status_code == 303
+    assert client.get("/gates/queue").status_code == 200
