@@ -26,17 +26,29 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-# Every test runs on the same calendar: the clock reads TEST_NOW when the run starts
-# (module-level constants such as `TODAY = date.today()` are read at collection) and again
-# when each test starts, then runs on. A test that passed only on some days of the month
+# Every run is on the same calendar: the clock reads TEST_NOW when the test process starts
+# (before any test module is imported, so constants such as `TODAY = date.today()` agree
+# with the app) and runs on from there. A test that passed only on some days of the month
 # (a day written "7" where the page writes "07") now passes or fails every day alike. The
-# day has one digit and falls in British Summer Time on purpose. Tests that need another
-# moment travel there themselves (time_machine.travel), which nests inside this one.
+# day has one digit and falls in British Summer Time on purpose. A run would have to last
+# fourteen hours to reach the next day. The clock is never turned back between tests: state
+# kept for a whole module (a browser's signed-in session) would be dated in the future.
+# Tests that need another moment move there with `test_clock` or time_machine.travel.
 TEST_NOW = datetime(2026, 6, 9, 9, 30, tzinfo=timezone.utc)
 _session_clock = time_machine.travel(TEST_NOW, tick=True)
 
 
+@pytest.fixture
+def test_clock():
+    """A clock this test may move (`test_clock.move_to(...)`, `.shift(...)`); it starts at
+    the run's current time and is put back when the test ends."""
+    with time_machine.travel(datetime.now(timezone.utc), tick=True) as traveller:
+        yield traveller
+
+
 def pytest_configure(config):
+    # Known to pytest-xdist; declared for runs without it (-p no:xdist) too.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
     _session_clock.start()
     _give_this_worker_its_own_database()
 
@@ -69,13 +81,6 @@ def pytest_unconfigure(config):
     _session_clock.stop()
 
 
-@pytest.fixture(autouse=True)
-def test_clock():
-    """The clock each test starts with: TEST_NOW, running on from there."""
-    with time_machine.travel(TEST_NOW, tick=True) as traveller:
-        yield traveller
-
-
 # The settings of the app most tests share (tests that need others build their own app).
 TEST_CONFIG = {
     "TESTING": True,
@@ -106,6 +111,8 @@ def shared_app():
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": test_database_url()})
     app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     pristine = copy.deepcopy(dict(app.config))
+    app.config["PMO_TEST_START_EXTENSIONS"] = frozenset(app.extensions)
+    pristine["PMO_TEST_START_EXTENSIONS"] = frozenset(app.extensions)
     yield app, pristine
     with app.app_context():
         db.engine.dispose()
@@ -121,6 +128,12 @@ def app(shared_app):
     app, pristine = shared_app
     app.config.clear()
     app.config.update(copy.deepcopy(pristine))
+    # What views keep in app.extensions beside the extensions themselves (the similarity
+    # index) was worked out from another test's rows: drop it.
+    for name in set(app.extensions) - pristine["PMO_TEST_START_EXTENSIONS"]:
+        del app.extensions[name]
+    # Some tests give the app a client class of their own (each request in its own context).
+    app.test_client_class = None
     try:
         with app.app_context(), _fresh_database():
             yield app
