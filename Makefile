@@ -8,11 +8,12 @@ STAMP   = $(VENV)/.installed-stamp
 HTMX_VERSION  = 2.0.11
 GOVUK_VERSION = 6.3.0
 
-.PHONY: run test bench install migrate seed vendor clean help
+.PHONY: run test check bench install migrate seed vendor clean help
 
 help:
 	@echo "make run    set up, migrate, load demo data, serve on http://127.0.0.1:5000"
-	@echo "make test   run the whole test suite"
+	@echo "make test   run the whole test suite (in parallel, random order)"
+	@echo "make check  the fast subset for the edit loop: rules, units, one smoke test per area"
 	@echo "make bench  time the key pages at demo scale and at force scale"
 
 $(STAMP): pyproject.toml
@@ -33,8 +34,18 @@ run: seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The suite runs on every core (pytest-xdist), in a random order (pytest-randomly prints the
+# seed; `make test PYTEST_ARGS="-p randomly -p 'randomly_seed=N'"` replays one). Tests that share
+# a module-scoped fixture stay on one worker (tests/conftest.py).
+WORKERS ?= auto
+PYTEST_ARGS ?=
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Under a minute: the state machines' rule tables, the pure units and one smoke test per area.
+CHECK_TESTS = tests/workflows tests/test_smoke.py tests/test_similarity.py tests/test_resources_planning.py
+check: install
+	$(BIN)/python -m pytest -n $(WORKERS) $(CHECK_TESTS) $(PYTEST_ARGS)
 
 # Time the key pages at demo scale and at force scale (see bench/bench.py; a few minutes).
 bench: install

@@ -45,6 +45,12 @@ def reference_in(page: str) -> str:
 
 
 @pytest.fixture
+def app(own_app):
+    """These tests add routes to the app, which the shared app refuses once it has served."""
+    return own_app
+
+
+@pytest.fixture
 def failing_app(app):
     """The app with routes that fail in each way, and exceptions handled as in production."""
     app.config["PROPAGATE_EXCEPTIONS"] = False

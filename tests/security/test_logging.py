@@ -26,6 +26,12 @@ def log_lines(captured: str) -> list[dict]:
 
 
 @pytest.fixture
+def app(own_app):
+    """These tests add routes to the app, which the shared app refuses once it has served."""
+    return own_app
+
+
+@pytest.fixture
 def careless_route(app):
     """A view that logs the whole form, the headers and the raw body, as careless code might."""
 

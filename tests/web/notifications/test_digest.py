@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from pmo_web.extensions import db
 from pmo_web.gates import service
 from pmo_web.models import DigestSent, HighlightReport, NotificationPreference
@@ -13,6 +15,12 @@ from .helpers import notifications_of
 
 TODAY = date(2026, 11, 26)
 SECRET = "Description-never-mailed"
+
+
+@pytest.fixture(autouse=True)
+def digest_morning(test_clock):
+    """The digests of these tests are sent on the morning of TODAY."""
+    test_clock.move_to(datetime(2026, 11, 26, 7, 0, tzinfo=timezone.utc))
 
 
 def portfolio(users):
