@@ -10,6 +10,11 @@ shown on the preview and stored as text; a formula in it is just text here, so n
 "neutralised", but the apostrophe the CSV export puts before formula-shaped text is taken
 off again so that an exported file round-trips). XLSX dates become ISO dates and whole
 numbers lose Excel's ".0".
+
+What a file may hold is limited (pmo_web/imports/limits.py), and counted while it is read:
+a workbook's parts as they are unzipped (pmo_web/imports/xlsx.py), then the rows of either
+kind of file as they come (`_within_limits`), so a file over a limit is refused at the
+first row or cell too many, not after it has all been read.
 """
 from __future__ import annotations
 
@@ -18,25 +23,30 @@ import hashlib
 import io
 import json
 import re
-import zipfile
 from datetime import date, datetime
 
-from openpyxl import load_workbook
-
 from ..exports.files import FORMULA_STARTS
+from . import xlsx
+from .limits import (
+    MAX_BYTES,
+    MAX_CELL,
+    MAX_CELLS,
+    MAX_CHARACTERS,
+    MAX_COLUMNS,
+    MAX_LINES,
+    MAX_ROW_CELLS,
+    MAX_ROWS,
+    UnreadableFile,
+    row_too_wide,
+    too_many_cells,
+    too_many_lines,
+    too_much_text,
+)
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5_000
-MAX_COLUMNS = 100
-MAX_CELL = 10_000
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 XLSX_SIGNATURE = b"PK\x03\x04"
 OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0"
-
-
-class UnreadableFile(ValueError):
-    """The file cannot be imported; the message says why, in words for the user."""
 
 
 def clean(value) -> str:
@@ -91,14 +101,14 @@ def read(file_name: str, data: bytes) -> tuple[list[str], list[list[str]]]:
     if extension == "xlsx":
         if not data.startswith(XLSX_SIGNATURE):
             raise UnreadableFile("The file is not an Excel workbook, although its name ends .xlsx")
-        rows = _xlsx_rows(data)
+        rows = xlsx.rows(data)
     elif extension == "csv":
         if data.startswith(XLSX_SIGNATURE):
             raise UnreadableFile("The file is an Excel workbook, although its name ends .csv: upload it as .xlsx")
         rows = _csv_rows(data)
     else:
         raise UnreadableFile("The selected file must be a CSV or XLSX file")
-    return _table(rows)
+    return _table(_within_limits(rows))
 
 
 def _csv_rows(data: bytes):
@@ -114,22 +124,24 @@ def _csv_rows(data: bytes):
         raise UnreadableFile(f"The CSV file is damaged ({error})") from None
 
 
-def _xlsx_rows(data: bytes):
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
-        raise UnreadableFile("The file could not be read as an Excel workbook") from error
-    try:
-        if not workbook.worksheets:
-            raise UnreadableFile("The workbook has no sheets")
-        sheet = workbook.worksheets[0]
-        try:
-            for row in sheet.iter_rows(values_only=True):
-                yield row
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
-            raise UnreadableFile("The file could not be read as an Excel workbook") from error
-    finally:
-        workbook.close()
+def _within_limits(rows):
+    """The rows of a file as they come, refused at the first one over a limit: more rows
+    than MAX_LINES (blank ones too), a row wider than MAX_ROW_CELLS, more cells than
+    MAX_CELLS (empty ones too), or more text than MAX_CHARACTERS (so cleaning the cells,
+    which reads all their text, has a bound)."""
+    cells = characters = 0
+    for number, row in enumerate(rows, 1):
+        if number > MAX_LINES:
+            raise too_many_lines()
+        if len(row) > MAX_ROW_CELLS:
+            raise row_too_wide(number)
+        cells += len(row)
+        if cells > MAX_CELLS:
+            raise too_many_cells()
+        characters += sum(len(value) for value in row if isinstance(value, str))
+        if characters > MAX_CHARACTERS:
+            raise too_much_text()
+        yield row
 
 
 def _table(rows) -> tuple[list[str], list[list]]:

@@ -104,6 +104,8 @@ def run(upload_id: int):
         return _preview(upload, checked, form, 422)
     try:
         service.run(upload, current_user, checked)
+    except service.AlreadyImported:  # by a simultaneous request (a double click, another tab)
+        return redirect(url_for(".done", upload_id=upload.id), 303)
     except service.ImportFailed:
         form.run.errors = ["The import stopped part-way, so nothing was imported. Try again; if it fails "
                            "again, tell the system owner."]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import workflow
@@ -25,6 +25,10 @@ EMPTY_VALUES = {column: "" if target.kind == TEXT else None for target in TARGET
 
 class ImportFailed(RuntimeError):
     """The import stopped part-way; everything it had done was rolled back."""
+
+
+class AlreadyImported(RuntimeError):
+    """Another request imported the upload first; this one did nothing."""
 
 
 def keep_upload(user, file_name: str, headings: list[str], rows: list) -> ImportUpload:
@@ -51,12 +55,22 @@ def check_upload(upload: ImportUpload) -> Checked:
 def run(upload: ImportUpload, user, checked: Checked) -> list[int]:
     """Import every row of a checked upload, or none: one transaction, committed at the end.
 
-    The initiatives and their audit rows are inserted in batches (pmo_web.workflow
-    .place_imported); the mapping is remembered for the same headings next time; the upload
-    keeps the new ids for the summary page and drops its rows. Any failure rolls back all of
-    it and raises ImportFailed.
+    First the upload is claimed: marked imported only if it is not yet, by one conditional
+    UPDATE in the same transaction as the import. Its row lock makes a simultaneous run of
+    the same upload (a double click, two tabs) wait for this one to finish, then find the
+    upload claimed and raise AlreadyImported; a failed import rolls the claim back with the
+    rest, so the upload can be imported again. The initiatives and their audit rows are
+    inserted in batches (pmo_web.workflow.place_imported); the mapping is remembered for the
+    same headings next time; the upload keeps the new ids for the summary page and drops its
+    rows. Any failure rolls back all of it and raises ImportFailed.
     """
     try:
+        now = utcnow()
+        claimed = db.session.execute(update(ImportUpload).where(
+            ImportUpload.id == upload.id, ImportUpload.imported_at.is_(None)).values(imported_at=now))
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            raise AlreadyImported(upload.id)
         placed = []
         for number, values in checked.rows:
             state = values.pop("state")
@@ -64,7 +78,7 @@ def run(upload: ImportUpload, user, checked: Checked) -> list[int]:
         ids = workflow.place_imported(placed, user, upload.file_name)
         _remember(upload, user)
         upload.imported_ids = ids
-        upload.imported_at = utcnow()
+        upload.imported_at = now
         upload.rows = []
         db.session.commit()
     except SQLAlchemyError as error:

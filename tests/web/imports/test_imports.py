@@ -20,6 +20,7 @@ from pmo_web.models import AuditEvent, ImportMapping, ImportUpload, Initiative
 from pmo_web.models.base import utcnow
 from tests import factories
 from tests.web.exports import small_portfolio
+from tests.web.imports import bombs
 
 HEADINGS = ["Title", "State", "Department", "Rough cost", "Planned end", "Approved budget (GBP)"]
 
@@ -107,6 +108,35 @@ def test_xlsx_cells_become_text_dates_and_whole_numbers():
     assert rows == [[2, ["Van", "2027-05-31", "12500"]]]
 
 
+def test_xlsx_dates_in_the_1904_calendar_are_read_as_dates():
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    workbook.active.append(["Title", "Planned end"])
+    workbook.active.append(["Van", datetime(2027, 5, 31)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert reading.read("t.xlsx", buffer.getvalue())[1] == [[2, ["Van", "2027-05-31"]]]
+
+
+def test_xlsx_shared_strings_are_read_as_openpyxl_reads_them():
+    """Plain, spaced, rich (runs), phonetic, escaped, empty and entity-bearing strings."""
+    from openpyxl.reader.strings import read_string_table
+
+    from pmo_web.imports import xlsx
+
+    strings = (f'<sst xmlns="{bombs.MAIN}"><si><t>Title</t></si><si><t xml:space="preserve">  Van  </t></si>'
+               '<si><r><rPr><b/><sz val="11"/></rPr><t>Bold</t></r><r><t xml:space="preserve"> van</t></r></si>'
+               '<si><t>Kanji</t><rPh sb="0" eb="1"><t>カンジ</t></rPh><phoneticPr fontId="1"/></si>'
+               '<si><t>a_x005F_x000D_b</t></si><si><t/></si><si><t>x &amp; y</t></si></sst>').encode()
+    rows = b"".join(b'<row><c t="s"><v>%d</v></c></row>' % n for n in range(7))
+    data = bombs.workbook((bombs.SHEET_OPEN, b"<sheetData>", rows, b"</sheetData></worksheet>"), strings=(strings,))
+    expected = read_string_table(io.BytesIO(strings))
+    assert expected[1:4] == ["  Van  ", "Bold van", "Kanji"]
+    assert list(xlsx.rows(data)) == [(text,) for text in expected]
+
+
 def test_a_file_name_keeps_no_folders_or_control_characters():
     assert reading.base_name("C:\\Users\\pc\\tracker.csv") == "tracker.csv"
     assert reading.base_name("a/b/tracker\x00.xlsx") == "tracker.xlsx"
@@ -130,6 +160,18 @@ def test_the_exports_formula_guard_is_taken_off_and_control_characters_stripped(
     ("t.csv", b"Title\r\n", "no rows"),
     ("t.csv", b"Title,title\r\nA,B\r\n", "appears twice"),
     ("t.csv", b"Title\r\nA,B\r\n", "more cells than there are headings"),
+    # A damaged part, or one declaring a document type (where XML entities are defined): the
+    # workbook reader let ElementTree's ParseError out as a server error.
+    ("t.xlsx", bombs.with_parts({"xl/worksheets/sheet1.xml": b"<worksheet"}),
+     r"could not be read as an Excel workbook \(xl/worksheets/sheet1.xml is not well-formed XML"),
+    ("t.xlsx", bombs.with_parts({"xl/worksheets/sheet1.xml": b'<?xml version="1.0"?><!DOCTYPE x><worksheet/>'}),
+     "could not be read as an Excel workbook .*sheet1.xml declares a document type"),
+    ("t.xlsx", bombs.with_parts({"xl/styles.xml": b'<!DOCTYPE x [<!ENTITY e "e">]><styleSheet/>'}),
+     "could not be read as an Excel workbook .*styles.xml declares a document type"),
+    ("t.xlsx", bombs.with_parts({"[Content_Types].xml": b"<Types>&undeclared;</Types>"}),
+     "could not be read as an Excel workbook .*is not well-formed XML"),
+    ("t.xlsx", bombs.with_parts({"xl/workbook.xml": b"not xml at all"}),
+     "could not be read as an Excel workbook .*workbook.xml is not well-formed XML"),
 ])
 def test_unreadable_files_are_refused_with_a_reason(name, data, message):
     with pytest.raises(reading.UnreadableFile, match=message):
