@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..concurrency import VersionedForm
 from ..extensions import db
-from ..fields import optional_id, select_choices
+from ..fields import optional_id, select_choices, whole_number
 from ..forms import PmoForm
 from ..models import Skill
 from ..models.resources import EMPLOYMENT_TYPES, JOB_FAMILIES
@@ -252,7 +252,7 @@ class GridFilterForm(PmoForm):
     class Meta:
         csrf = False
 
-    year = SelectField("Financial year", coerce=int, widget=GovSelect(),
+    year = SelectField("Financial year", coerce=whole_number, widget=GovSelect(),
                        invalid_choice_message="Select a year from the list")
     department = SelectField("Department", coerce=optional_id, widget=GovSelect(),
                              invalid_choice_message="Select a department from the list")
