@@ -94,8 +94,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 class RowIdConverter(IntegerConverter):
-    """`<int:...>` in URLs, no larger than the integer columns hold: a bigger number is
-    no row (404), where the database would otherwise fail on it (a 500)."""
+    """`<int:...>` in URLs: the digits 0 to 9 only, no larger than the integer columns hold.
+
+    Anything else is no row (404): werkzeug's `\\d+` also matches other scripts' digits
+    (`/initiatives/١٢` would be initiative 12), and a bigger number would make the
+    database fail (a 500)."""
+
+    regex = r"[0-9]+"
+    signed_regex = r"-?[0-9]+"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)

@@ -2,6 +2,15 @@
 
 Lifecycle moves are checked again by workflows/; this module answers the questions a
 view asks before it gets that far: may this user open this screen, see this initiative?
+
+Visibility has two parts, both here and nowhere else (DOMAIN.md 2 and 10):
+- an unsubmitted initiative (a draft, or one withdrawn while still a draft) is its
+  author's alone: no one else sees it in any list, export or API page, or by its id,
+  admins included;
+- any other initiative is seen by the roles that see the whole portfolio, its author,
+  and the author's department.
+`visible_clause` says it in SQL for lists, `can_see` in Python for a loaded row, and
+`initiative_or_404` is what every per-initiative page loads through.
 """
 from __future__ import annotations
 
@@ -9,7 +18,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from .extensions import db
 from .models import Initiative, Setting
@@ -37,20 +46,35 @@ def roles_required(*roles: str):
     return decorate
 
 
+def is_unsubmitted(initiative: Initiative) -> bool:
+    """True for a draft, and for one withdrawn before it was ever submitted (DOMAIN.md 10)."""
+    return initiative.state == "draft" or (initiative.state == "withdrawn" and initiative.submitted_at is None)
+
+
+def unsubmitted_clause():
+    """SQL twin of is_unsubmitted."""
+    return or_(Initiative.state == "draft",
+               and_(Initiative.state == "withdrawn", Initiative.submitted_at.is_(None)))
+
+
 def visible_clause(user):
     """SQL condition selecting the initiatives `user` may read."""
+    own = Initiative.owner_id == user.id
     if user.has_role(*SEE_ALL_ROLES):
-        return True
-    return or_(Initiative.owner_id == user.id, Initiative.department_id == user.department_id)
+        return or_(own, ~unsubmitted_clause())
+    if user.department_id is None:
+        return own
+    return or_(own, and_(Initiative.department_id == user.department_id, ~unsubmitted_clause()))
 
 
 def can_see(user, initiative: Initiative) -> bool:
     """Python twin of visible_clause for an object already loaded."""
-    return (
-        user.has_role(*SEE_ALL_ROLES)
-        or initiative.owner_id == user.id
-        or (user.department_id is not None and initiative.department_id == user.department_id)
-    )
+    if initiative.owner_id == user.id:
+        return True
+    if is_unsubmitted(initiative):
+        return False
+    return user.has_role(*SEE_ALL_ROLES) or (
+        user.department_id is not None and initiative.department_id == user.department_id)
 
 
 def initiative_or_404(initiative_id: int) -> Initiative:

@@ -40,7 +40,7 @@ HIDDEN_TYPES = {"CSRFTokenField", "SubmitField", "HiddenField", "PasswordField"}
 
 
 class VersionedForm:
-    """Mixin for a FlaskForm that edits versioned rows: adds the hidden version field.
+    """Mixin for a form (PmoForm) that edits versioned rows: adds the hidden version field.
 
     Filled from `obj=row` on a GET (the row's `version` attribute); forms built from
     `data=` put `"version": token(rows)` in it. Views never copy it onto a row.

@@ -126,6 +126,13 @@ DEFAULTS = {
     # (pmo_web/auth/reauthentication.py).
     "REAUTHENTICATION_MINUTES": 5,
     "WTF_CSRF_TIME_LIMIT": None,
+    # Request size limits (README "Security and reliability"): past any of them the answer
+    # is 413 and the body is read no further. The whole body: room for the import's 5 MB
+    # file and its form. One text part of a multipart form, and the number of parts of one
+    # (Flask's defaults, written down). Typed text has its own limits (pmo_web/forms.py).
+    "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
     # Demo and test passwords are short; production accounts are created with the CLI.
     "PASSWORD_MIN_LENGTH": 10,
     # Single sign-on with OpenID Connect (pmo_web/auth/oidc.py): on when OIDC_ISSUER is set.

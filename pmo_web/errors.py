@@ -13,6 +13,7 @@ import uuid
 
 from flask import abort, current_app, make_response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wsgi import LimitedStream
 
 from workflows.lifecycle import GuardRefused, IllegalTransition, NotPermitted, WorkflowError
 
@@ -41,7 +42,7 @@ ERROR_PAGES = {
           "If you typed the web address, check it is correct. You may not have access to this item."),
     405: ("Method not allowed", "That action cannot be done from here. Go back and try again."),
     409: ("Conflict", "Someone else changed this at the same time. Reload the page and try again."),
-    413: ("The upload is too large", "Send something smaller."),
+    413: ("What you sent is too large", "Go back, choose a smaller file or shorten the text, and try again."),
     422: ("That could not be done", "Check what you entered and try again."),
     429: ("Too many attempts",
           "You have tried too many times in a short time. Wait a minute, then try again."),
@@ -52,6 +53,7 @@ ERROR_PAGES = {
 
 def register(app) -> None:
     """Install the workflow-refusal handler and the GOV.UK error pages."""
+    app.before_request(refuse_an_oversized_body)
     app.before_request(refuse_nul_characters)
 
     @app.errorhandler(WorkflowError)
@@ -71,6 +73,21 @@ def register(app) -> None:
     app.log_exception = lambda exc_info: None
 
 
+def refuse_an_oversized_body() -> None:
+    """413 for a body larger than MAX_CONTENT_LENGTH, read no further than the limit.
+
+    Werkzeug refuses a body whose declared length is over the limit before reading any of
+    it (reading the form raises 413). A chunked body declares no length: werkzeug stops
+    reading at the limit, and a url-encoded one would then be parsed cut short, so a body
+    that filled the whole limit is taken to be over it."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    request.form  # parsed here, where a refusal is a clean 413
+    stream = request.stream
+    if request.content_length is None and isinstance(stream, LimitedStream) and stream.is_exhausted:
+        abort(413)
+
+
 def refuse_nul_characters() -> None:
     """400 for a NUL character anywhere in the query string or form. No field takes one and
     PostgreSQL cannot store one in text; nobody types it, so it is refused outright."""
@@ -84,8 +101,17 @@ def http_error(error: HTTPException):
     """A 4xx: the reason the code gave (abort(403, "...")) or our plain-English default."""
     description = error.description
     if description == type(error).description:  # werkzeug's generic text, not ours
-        description = None
+        description = too_large() if error.code == 413 else None
     return _error_response(error, error.code, description=description)
+
+
+def too_large() -> str:
+    """What a 413 says: the request size limit as configured (MAX_CONTENT_LENGTH)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return ERROR_PAGES[413][1]
+    return (f"This service accepts up to {limit / (1024 * 1024):g} MB at a time. "
+            "Go back, choose a smaller file or shorten the text, and try again.")
 
 
 def server_error(error: HTTPException):

@@ -1,10 +1,12 @@
 """WTForms fields and helpers that every area's forms share.
 
 GOV.UK date inputs (day, month and year boxes), amounts in pounds as people type them,
-and the small coercions select fields need.
+and the small coercions select fields need. The rules every field gets whatever its kind
+(lengths, digits, file parts) are in pmo_web/forms.py.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -101,9 +103,26 @@ def select_choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+# More digits than any number in the service has (ids, years, weights, pence): a 19-digit
+# number no longer fits the database's integers, and int() of thousands of digits is slow.
+MOST_DIGITS = 18
+ASCII_WHOLE_NUMBER = re.compile(r"[0-9]{1,%d}" % MOST_DIGITS)
+
+
+def whole_number(value) -> int:
+    """int() for a number sent in a form or an address: the digits 0 to 9 only (Python's
+    int() also reads other scripts' digits, signs, spaces and underscores), at most
+    MOST_DIGITS of them. ValueError otherwise, as int() raises."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str) or not ASCII_WHOLE_NUMBER.fullmatch(value.strip()):
+        raise ValueError(f"not a whole number written with the digits 0 to 9: {value!r:.40}")
+    return int(value)
+
+
 def optional_id(value) -> int | None:
     """Coerce a select's value: the empty choice means none (WTForms may echo it as "None")."""
-    return int(value) if value not in (None, "", "None") else None
+    return whole_number(value) if value not in (None, "", "None") else None
 
 
 def money_params(hint: str = "") -> dict:

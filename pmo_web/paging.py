@@ -11,6 +11,7 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import func, select
 
 from .extensions import db
+from .fields import whole_number
 
 # An offset past the database's integers fails; a page beyond the last is simply empty.
 MAX_OFFSET = 2**31 - 1
@@ -18,7 +19,7 @@ MAX_OFFSET = 2**31 - 1
 
 def page_number(per_page: int) -> int:
     """The ?page= asked for, at least 1 and never so large its offset overflows."""
-    return max(1, min(request.args.get("page", 1, type=int), MAX_OFFSET // per_page))
+    return max(1, min(request.args.get("page", 1, type=whole_number), MAX_OFFSET // per_page))
 
 
 class RowPagination(SelectPagination):

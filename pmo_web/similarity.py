@@ -43,6 +43,7 @@ from sqlalchemy import func, select
 
 from . import access
 from .extensions import db
+from .forms import LINE_LENGTH, TEXT_LENGTH
 from .models import Initiative, Lesson
 
 # ------------------------------------------------------------------------------ words
@@ -398,7 +399,11 @@ class SimilarWork:
 def similar_work(title: str, description: str, user, *, exclude_id: int | None = None,
                  limit: int = 5, lessons: int = 3) -> SimilarWork:
     """Up to `limit` initiatives `user` may see that look like the title and description,
-    and up to `lessons` lessons of the most similar closed work they may see."""
+    and up to `lessons` lessons of the most similar closed work they may see.
+
+    Only as much text as the request form accepts is compared, so an over-long post (which
+    the form refuses) costs no more than the longest it allows."""
+    title, description = title[:LINE_LENGTH], description[:TEXT_LENGTH]
     if not term_counts(title, description):
         return SimilarWork([], [], asked=False)
     index = current_index()

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pmo_web.extensions import db
+from pmo_web.models.base import utcnow
 from pmo_web.models import (Benefit, BusinessCase, CaseBenefit, CaseCost, CaseOption, Department,
                             Initiative, Lesson, Milestone, Programme, RaidItem, Score, StrategicPriority,
                             User)
@@ -55,7 +56,8 @@ def make_initiative(owner: User | None = None, state: str = "draft", **fields) -
     """An initiative with every request field filled, placed directly in `state`.
 
     Placing a state directly is for arranging tests only; the app moves states
-    through workflows/ alone.
+    through workflows/ alone. Any state past the draft counts as submitted (as an import
+    places it); pass submitted_at=None for one withdrawn before it was ever submitted.
     """
     owner = owner or make_user()
     values = dict(
@@ -70,6 +72,7 @@ def make_initiative(owner: User | None = None, state: str = "draft", **fields) -
         strategic_priority=fields.pop("strategic_priority", None) or make_priority(),
     )
     values.update(fields)
+    values.setdefault("submitted_at", None if state == "draft" else utcnow())
     initiative = Initiative(owner=owner, state=state, **values)
     db.session.add(initiative)
     db.session.flush()

@@ -8,17 +8,18 @@ from __future__ import annotations
 import json
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovPasswordInput,
                                                 GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from sqlalchemy import func, select
-from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, IntegerField, PasswordField,
+from wtforms import (BooleanField, EmailField, FieldList, FormField, IntegerField, PasswordField,
                      SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField, ValidationError)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..concurrency import VersionedForm
 from ..extensions import db
+from ..fields import optional_id
+from ..forms import PmoForm, PmoSubform
 from ..models import Department, Programme, Setting, StrategicPriority, User
 from ..models.users import RANKS, ROLE_LABELS, ROLES
 
@@ -45,11 +46,6 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def _optional_id(value):
-    """Coerce a select's value to a row id; the empty placeholder means none chosen."""
-    return int(value) if value not in (None, "") else None
-
-
 def name_taken(model, name: str, current=None) -> bool:
     """True when another row of `model` already has `name`, ignoring case."""
     # Both sides lowered by the database: SQLite's lower() folds ASCII only, so Python's
@@ -72,7 +68,7 @@ class MinimumPasswordLength:
 # ------------------------------------------------------------------------------ users
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(PmoForm):
     """Narrow the list of users to one role and/or one department (a GET form)."""
 
     class Meta:
@@ -80,7 +76,7 @@ class UserFilterForm(FlaskForm):
 
     role = SelectField("Role", widget=GovSelect(), validators=[Optional()],
                        choices=[SelectChoice("", "All roles")] + ROLE_CHOICES)
-    department = SelectField("Department", widget=GovSelect(), coerce=_optional_id, validators=[Optional()])
+    department = SelectField("Department", widget=GovSelect(), coerce=optional_id, validators=[Optional()])
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,7 +84,7 @@ class UserFilterForm(FlaskForm):
             SelectChoice(str(d.id), d.name) for d in departments]
 
 
-class UserForm(FlaskForm):
+class UserForm(PmoForm):
     """The fields an admin sets on any user account."""
 
     name = StringField("Full name", widget=GovTextInput(), filters=[_strip],
@@ -96,7 +92,7 @@ class UserForm(FlaskForm):
     email = EmailField("Email address", widget=GovTextInput(), filters=[_strip, _lower],
                        validators=[InputRequired("Enter the user's email address"), Length(max=254)])
     # Named as the column so an edit form can be filled from the user row (obj=user).
-    department_id = SelectField("Department", widget=GovSelect(), coerce=_optional_id,
+    department_id = SelectField("Department", widget=GovSelect(), coerce=optional_id,
                                 invalid_choice_message="Select a department from the list",
                                 validators=[InputRequired("Select the user's department")])
     rank = SelectField("Rank or grade", widget=GovSelect(), choices=RANK_CHOICES,
@@ -186,7 +182,7 @@ class EditUserForm(VersionedForm, UserForm):
 # --------------------------------------------------------------------- reference data
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(PmoForm):
     """Add a department."""
 
     name = StringField("Department name", widget=GovTextInput(), filters=[_strip],
@@ -217,7 +213,7 @@ class DepartmentEditForm(VersionedForm, DepartmentForm):
         department.active = self.active.data
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(PmoForm):
     """A programme: a group of initiatives managed together over some years."""
 
     name = StringField("Programme name", widget=GovTextInput(), filters=[_strip],
@@ -253,7 +249,7 @@ class ProgrammeEditForm(VersionedForm, ProgrammeForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(PmoForm):
     """Add a strategic priority at a place in the order requesters and scorers see."""
 
     name = StringField("Strategic priority", widget=GovTextInput(), filters=[_strip],
@@ -308,7 +304,7 @@ def _weight_field(label: str, hint: str) -> IntegerField:
                                     NumberRange(0, 100, f"The weight for {label.lower()} must be between 0 and 100")])
 
 
-class WeightsForm(VersionedForm, FlaskForm):
+class WeightsForm(VersionedForm, PmoForm):
     """The prioritisation matrix's weights (DOMAIN.md 3) and who may read the dashboard."""
 
     urgency = _weight_field("Urgency", "From no time driver to a statutory deadline or an immediate risk to safety")
@@ -343,7 +339,7 @@ class WeightsForm(VersionedForm, FlaskForm):
         return True
 
 
-class GateSettingForm(Form):
+class GateSettingForm(PmoSubform):
     """One gate's approver role and quorums (a row of GatesForm; no CSRF of its own)."""
 
     approver_role = SelectField("Role that decides this gate", widget=GovSelect(),
@@ -360,7 +356,7 @@ class GateSettingForm(Form):
         validators=[Optional(), NumberRange(1, 5, "Approvals needed for capital funding must be between 1 and 5")])
 
 
-class GatesForm(VersionedForm, FlaskForm):
+class GatesForm(VersionedForm, PmoForm):
     """Settings for every gate, one row each in the order G1-G4."""
 
     gates = FieldList(FormField(GateSettingForm), min_entries=4, max_entries=4)

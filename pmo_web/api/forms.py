@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from sqlalchemy import select
 from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..extensions import db
 from ..fields import optional_id
+from ..forms import PmoForm
 from ..models import User
 
 # How long a new token lasts; an expiry is the default, so a forgotten token stops by itself.
@@ -19,7 +19,7 @@ LIFETIME_CHOICES = [SelectChoice("30", "30 days"), SelectChoice("90", "90 days")
                     SelectChoice("never", "No expiry (for a service account a system owner looks after)")]
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PmoForm):
     """Name a new token and choose how long it lasts."""
 
     name = StringField("What is the token for?", widget=GovTextInput(),

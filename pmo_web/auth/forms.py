@@ -1,13 +1,13 @@
 """Sign-in and change-password forms."""
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..admin.forms import MinimumPasswordLength
+from ..forms import PmoForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PmoForm):
     """Email and password."""
 
     # No format check here: sign-in only compares with stored addresses, and a format
@@ -19,7 +19,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PmoForm):
     """The signed-in user's own password: the current one, then the new one twice."""
 
     current_password = PasswordField("Current password", widget=GovPasswordInput(),
@@ -56,14 +56,14 @@ def one_time_code_field() -> StringField:
                        validators=[InputRequired("Enter the code from your authenticator app"), Length(max=20)])
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(PmoForm):
     """The sign-in's second step: a code from the authenticator app, or a recovery code."""
 
     code = one_time_code_field()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class ConfirmIdentityForm(FlaskForm):
+class ConfirmIdentityForm(PmoForm):
     """Confirm it's you: the password, and a code when the account has a second factor."""
 
     password = PasswordField("Password", widget=GovPasswordInput(),
@@ -77,7 +77,7 @@ class ConfirmIdentityForm(FlaskForm):
             del self.code
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(PmoForm):
     """Confirms that the authenticator app has the secret: the code it shows now."""
 
     code = StringField("Code from the app", widget=GovTextInput(),
@@ -87,5 +87,5 @@ class EnrolForm(FlaskForm):
     submit = SubmitField("Turn on the second factor", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PmoForm):
     """A button only (the CSRF token is the whole form)."""

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovSelect, GovSubmitInput,
                                                 GovTextArea, GovTextInput)
-from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, HiddenField,
+from wtforms import (BooleanField, DecimalField, FieldList, FormField, HiddenField,
                      IntegerField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 
+from ..forms import PmoForm, PmoSubform
 from ..models.cases import (BENEFIT_CATEGORIES, COST_CATEGORIES, COST_NATURES, FIVE_CASES,
                             BusinessCase, CaseBenefit, CaseCost, CaseOption, CaseRisk)
 
@@ -79,7 +79,7 @@ class PoundsField(DecimalField):
             raise ValueError("Enter an amount in pounds, like 25,000") from exc
 
 
-class CaseRow(Form):
+class CaseRow(PmoSubform):
     """A repeating row; a blank row is valid and ignored, a partly filled one is checked."""
 
     def is_blank(self) -> bool:
@@ -154,7 +154,7 @@ def blank_row(kind: str, index: int) -> CaseRow:
     return row_form(prefix=f"{kind}-{index}-")
 
 
-class BusinessCaseForm(FlaskForm):
+class BusinessCaseForm(PmoForm):
     """One save of the business case, which becomes a new version."""
 
     # The version the author started from: a newer one on save means someone else saved meanwhile.

@@ -1,7 +1,6 @@
 """Forms for delivery: the initiative's delivery details and its milestones."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -32,12 +31,13 @@ from ..fields import (
     optional_id,
     select_choices,
 )
+from ..forms import PmoForm
 from ..models import Programme, User, UserRole
 from ..models.initiatives import CONFIDENCE_NEEDING_JUSTIFICATION, FUNDING_TYPES
 from ..models.reports import confidence_label, confidence_levels, shown_confidence
 
 
-class DeliveryForm(VersionedForm, FlaskForm):
+class DeliveryForm(VersionedForm, PmoForm):
     """Who runs the delivery, what it may spend, when it ends and how confident the PMO is."""
 
     manager_id = SelectField("Delivery manager", coerce=optional_id, widget=GovSelect())
@@ -103,7 +103,7 @@ class DeliveryForm(VersionedForm, FlaskForm):
         initiative.confidence_justification = (self.confidence_justification.data or "").strip()
 
 
-class MilestoneForm(VersionedForm, FlaskForm):
+class MilestoneForm(VersionedForm, PmoForm):
     """One milestone's dates; edited in place in the milestones table."""
 
     name = StringField("Milestone", validators=[DataRequired("Enter the milestone's name"), Length(max=200)],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSubmitInput,
@@ -30,6 +29,7 @@ from wtforms.validators import InputRequired, Length, StopValidation, Validation
 from workflows.gate import DECISION_LABELS, DECISIONS, Condition
 
 from ..fields import GovDateField
+from ..forms import PmoForm, PmoSubform
 
 
 def _stripped(value: str | None) -> str:
@@ -37,7 +37,7 @@ def _stripped(value: str | None) -> str:
     return (value or "").strip()
 
 
-class GateRequestForm(FlaskForm):
+class GateRequestForm(PmoForm):
     """The PMO's request for a gate review, with an optional note to the approvers."""
 
     note = TextAreaField(
@@ -97,7 +97,7 @@ def _skip_blank_row(form, field):
         raise StopValidation()
 
 
-class ConditionForm(Form):
+class ConditionForm(PmoSubform):
     """One condition attached to an approval: what must happen, who owns it, by when."""
 
     text = StringField("Condition", widget=GovTextInput(), filters=[_stripped],
@@ -115,7 +115,7 @@ class ConditionForm(Form):
         return not any((value or "").strip() for value in typed)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PmoForm):
     """One approver's decision on one gate review."""
 
     decision = RadioField(

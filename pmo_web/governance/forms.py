@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput,
                                                 GovTextArea, GovTextInput)
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from workflows.gate import DECISION_LABELS
 from ..concurrency import VersionedForm
 from ..extensions import db
 from ..fields import DateRequired, GovDateField, optional_id, select_choices
+from ..forms import PmoForm
 from ..models import Board
 from ..models.governance import LEVELS, MINUTE_KINDS
 
@@ -23,7 +23,7 @@ LONG_TEXT = 5000
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
-class BoardForm(VersionedForm, FlaskForm):
+class BoardForm(VersionedForm, PmoForm):
     """A board: its name (unique), level, purpose, what it hears and whom it escalates to."""
 
     name = StringField("Name", widget=GovTextInput(),
@@ -72,7 +72,7 @@ class BoardForm(VersionedForm, FlaskForm):
         board.hears_portfolio = bool(self.hears_portfolio.data)
 
 
-class MeetingForm(VersionedForm, FlaskForm):
+class MeetingForm(VersionedForm, PmoForm):
     """When and where a board meets."""
 
     meets_on = GovDateField("Date", validators=[DateRequired("Enter the date of the meeting")])
@@ -101,7 +101,7 @@ class MeetingForm(VersionedForm, FlaskForm):
         meeting.location = (self.location.data or "").strip()
 
 
-class HeldForm(VersionedForm, FlaskForm):
+class HeldForm(VersionedForm, PmoForm):
     """Mark a meeting held: its agenda is frozen and minutes can be taken."""
 
     submit = SubmitField("Mark as held and freeze the agenda", widget=GovSubmitInput())
@@ -110,7 +110,7 @@ class HeldForm(VersionedForm, FlaskForm):
         return {}
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(PmoForm):
     """Other business the secretary adds to a planned meeting."""
 
     title = StringField("Item", widget=GovTextInput(),
@@ -120,7 +120,7 @@ class AgendaItemForm(FlaskForm):
     submit = SubmitField("Add to the agenda", widget=GovSubmitInput())
 
 
-class MinuteForm(FlaskForm):
+class MinuteForm(PmoForm):
     """A decision or an action minuted against an agenda item."""
 
     kind = RadioField("Type", widget=GovRadioInput(), choices=select_choices(MINUTE_KINDS), default="decision",
@@ -152,7 +152,7 @@ class MinuteForm(FlaskForm):
             raise ValidationError("Enter the date the action is due")
 
 
-class EscalationForm(FlaskForm):
+class EscalationForm(PmoForm):
     """Send an agenda item to the board above, with what it is asked to do."""
 
     note = TextAreaField("Note for the board above", widget=GovTextArea(),

@@ -1,11 +1,11 @@
 """Forms of the import steps: the file, the column mapping, and the final confirmation."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
 from wtforms import SelectChoice, SelectField, SubmitField
 
+from ..forms import PmoForm
 from .fields import REQUIRED, TARGET_BY_NAME, TARGETS
 from .reading import MAX_ROWS, size_limit
 
@@ -15,7 +15,7 @@ MAPPING_CHOICES = [SelectChoice(SKIP, "Do not import")] + [
     for target in TARGETS]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PmoForm):
     """Choose the tracker file."""
 
     tracker = FileField("Upload a file", widget=GovFileInput(),
@@ -25,7 +25,7 @@ class UploadForm(FlaskForm):
     upload = SubmitField("Upload and continue", widget=GovSubmitInput())
 
 
-class MappingForm(FlaskForm):
+class MappingForm(PmoForm):
     """One select per column of the file, built for the file's headings (`for_headings`)."""
 
     confirm = SubmitField("Save and preview", widget=GovSubmitInput())
@@ -71,7 +71,7 @@ class MappingForm(FlaskForm):
         return not any(field.errors for field in self.columns)
 
 
-class RunForm(FlaskForm):
+class RunForm(PmoForm):
     """The last step: import everything checked on the preview."""
 
     run = SubmitField("Import", widget=GovSubmitInput())

@@ -1,7 +1,6 @@
 """Forms of the initiative page: the inputs a lifecycle button needs, and portfolio filters."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, SubmitField, TextAreaField
@@ -11,6 +10,7 @@ from workflows.lifecycle import STAGE_OF, STAGES, TRIGGER_INPUTS, TRIGGER_LABELS
 
 from ..extensions import db
 from ..fields import optional_id
+from ..forms import PmoForm
 from ..models import Department, Initiative, Programme
 
 # The words on the form for each trigger's input: (label, hint). The requester reads
@@ -36,7 +36,7 @@ MISSING_MESSAGES = {
 }
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(PmoForm):
     """What one lifecycle trigger needs before it fires; fields it does not need are removed."""
 
     reason = TextAreaField("Reason", widget=GovTextArea(), validators=[DataRequired(MISSING_MESSAGES["reason"])])
@@ -71,7 +71,7 @@ class TransitionForm(FlaskForm):
 STAGE_STATES = {key: tuple(state for state, stage in STAGE_OF.items() if stage == key) for key, _ in STAGES}
 
 
-class InitiativeFilters(FlaskForm):
+class InitiativeFilters(PmoForm):
     """Department and programme filters for a list of initiatives (GET forms: no CSRF needed).
 
     A filter named `x` narrows on `Initiative.x_id` unless a subclass says otherwise.

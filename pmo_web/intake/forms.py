@@ -1,7 +1,6 @@
 """The change request form: lenient when saved as a draft, complete when submitted."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..concurrency import VersionedForm, token
 from ..extensions import db
 from ..fields import optional_id
+from ..forms import PmoForm
 from ..models import Department, Initiative, StrategicPriority
 from ..models.initiatives import COST_BANDS, REQUIRED_FOR_SUBMIT
 
@@ -40,7 +40,7 @@ SUBMIT_MESSAGES = {
 }
 
 
-class RequestForm(VersionedForm, FlaskForm):
+class RequestForm(VersionedForm, PmoForm):
     """Title, description, problem, department, sponsor, outcome, deadline, cost, priority."""
 
     title = StringField(

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from sqlalchemy import select
 from wtforms import RadioField, SearchField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
@@ -14,6 +13,7 @@ from workflows.lifecycle import STAGES
 from ..concurrency import VersionedForm
 from ..extensions import db
 from ..fields import DateRequired, GovDateField, NotInFuture, select_choices
+from ..forms import PmoForm
 from ..initiatives.forms import InitiativeFilters
 from ..models import Initiative, Lesson
 from ..models.delivery import LESSON_PRIORITIES, LESSON_TYPES
@@ -22,7 +22,7 @@ from ..search import MAX_QUERY_LENGTH
 NO_STAGE = ("", "Not specific to a stage")
 
 
-class LessonForm(VersionedForm, FlaskForm):
+class LessonForm(VersionedForm, PmoForm):
     """A lesson learned (DOMAIN.md 5): owner, dependencies and date added are required, and a
     title, so the lesson can be found in the library."""
 

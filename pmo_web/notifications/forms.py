@@ -1,18 +1,18 @@
 """The email preferences form: one choice per kind of notification."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired
 
+from ..forms import PmoForm
 from ..models.notifications import KINDS
 
 EMAIL, IN_APP = "email", "in_app"
 CHOICES = (SelectChoice(EMAIL, "Email and in the app"), SelectChoice(IN_APP, "In the app only"))
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(PmoForm):
     """A radio group per kind (fields named after the kinds, added below)."""
 
     submit = SubmitField("Save settings", widget=GovSubmitInput())

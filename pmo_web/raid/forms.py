@@ -7,7 +7,6 @@ are not fields: they follow from likelihood and impact.
 """
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ..concurrency import VersionedForm
 from ..extensions import db
 from ..fields import GovDateField, optional_id, select_choices
+from ..forms import PmoForm
 from ..models import User
 from ..models.governance import escalation_boards
 from ..models.raid import (
@@ -49,7 +49,7 @@ def _trimmed(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class RaidItemForm(VersionedForm, FlaskForm):
+class RaidItemForm(VersionedForm, PmoForm):
     """What every kind of item has: a title, a description, an owner and a status.
 
     Subclasses add the fields of their kind and say in FIELDS which to draw, in order.
@@ -186,7 +186,7 @@ class DependencyForm(RaidItemForm):
 FORMS = {form.kind: form for form in (RiskForm, AssumptionForm, IssueForm, DependencyForm)}
 
 
-class EscalationForm(VersionedForm, FlaskForm):
+class EscalationForm(VersionedForm, PmoForm):
     """Escalate an item to a board with a note, or withdraw the escalation."""
 
     # No Optional(): it would stop validate_escalated_to from running on an empty choice.
@@ -212,13 +212,13 @@ class EscalationForm(VersionedForm, FlaskForm):
             raise ValidationError("Enter a note for the board")
 
 
-class RemoveForm(VersionedForm, FlaskForm):
+class RemoveForm(VersionedForm, PmoForm):
     """Confirm removing an item from the log (a soft delete, undone with Restore)."""
 
     submit = SubmitField("Yes, remove it", widget=GovSubmitInput())
 
 
-class LogFilters(FlaskForm):
+class LogFilters(PmoForm):
     """Narrow and order the log (a GET form: no CSRF). Bad values in the address are ignored."""
 
     class Meta:

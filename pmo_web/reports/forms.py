@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..concurrency import VersionedForm
 from ..fields import DateRequired, GovDateField, select_choices
+from ..forms import PmoForm
 from ..models.initiatives import CONFIDENCE_NEEDING_JUSTIFICATION
 from ..models.reports import (
     CONFIDENCE_SCALES,
@@ -47,7 +47,7 @@ def _rating(label: str, description: str = "") -> RadioField:
     return RadioField(label, choices=[], validators=[Optional()], widget=GovRadioInput(), description=description)
 
 
-class ReportForm(VersionedForm, FlaskForm):
+class ReportForm(VersionedForm, PmoForm):
     """A highlight (or exception) report's period, ratings and sections, while it is a draft."""
 
     period_start = GovDateField("Period start", validators=[DateRequired("Enter the date the period starts")])
@@ -116,7 +116,7 @@ class ReportForm(VersionedForm, FlaskForm):
             setattr(report, name, (self[name].data or "").strip())
 
 
-class NewReportForm(FlaskForm):
+class NewReportForm(PmoForm):
     """Start a report: which kind and which period (the sections are then pre-filled)."""
 
     kind = RadioField("Kind of report", choices=select_choices(REPORT_KINDS), widget=GovRadioInput(),
@@ -131,13 +131,13 @@ class NewReportForm(FlaskForm):
     validate_period_end = ReportForm.validate_period_end
 
 
-class IssueForm(VersionedForm, FlaskForm):
+class IssueForm(VersionedForm, PmoForm):
     """Issue a draft: the button carries the version seen, so a report changed since is not issued."""
 
     submit = SubmitField("Issue this report", widget=GovSubmitInput())
 
 
-class ConfidenceScaleForm(VersionedForm, FlaskForm):
+class ConfidenceScaleForm(VersionedForm, PmoForm):
     """The admin's choice of delivery confidence scale (DOMAIN.md 7)."""
 
     scale = RadioField("Delivery confidence scale", choices=select_choices(CONFIDENCE_SCALES),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovSelect,
@@ -18,7 +17,8 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..concurrency import VersionedForm
 from ..extensions import db
-from ..fields import optional_id, select_choices
+from ..fields import optional_id, select_choices, whole_number
+from ..forms import PmoForm
 from ..models import Skill
 from ..models.resources import EMPLOYMENT_TYPES, JOB_FAMILIES
 from . import planning
@@ -28,7 +28,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class CellForm(VersionedForm, FlaskForm):
+class CellForm(VersionedForm, PmoForm):
     """One month's FTE in a grid cell (allocation, demand or leave); `value` once valid."""
 
     fte = StringField("FTE", filters=[_strip], widget=GovTextInput())
@@ -50,7 +50,7 @@ class CellForm(VersionedForm, FlaskForm):
         return {"fte": planning.fte_text(row.fte if row is not None else None)}
 
 
-class SkillForm(FlaskForm):
+class SkillForm(PmoForm):
     """A skill in the configurable list."""
 
     name = StringField("Skill", filters=[_strip], widget=GovTextInput(),
@@ -95,7 +95,7 @@ def _optional_level(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class PersonForm(VersionedForm, FlaskForm):
+class PersonForm(VersionedForm, PmoForm):
     """A person's details, capacity and skills. The skill fields are added per skill
     (`skill_<id>`) by `person_form`; the name of someone with a login follows their user."""
 
@@ -195,7 +195,7 @@ def person_form(skills: list[Skill], has_login: bool, **kwargs) -> PersonForm:
     return form
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(PmoForm):
     """Put a person on an initiative: a new row of the allocation grid."""
 
     person_id = SelectField("Person", coerce=optional_id, widget=GovSelect(),
@@ -223,7 +223,7 @@ class AssignmentForm(FlaskForm):
             raise ValidationError("Select an initiative")
 
 
-class DemandLineForm(FlaskForm):
+class DemandLineForm(PmoForm):
     """A skill an initiative needs, at a minimum proficiency; the months are filled in the grid."""
 
     skill_id = SelectField("Skill needed", coerce=optional_id, widget=GovSelect(),
@@ -246,13 +246,13 @@ class DemandLineForm(FlaskForm):
             raise ValidationError("Select the skill needed")
 
 
-class GridFilterForm(FlaskForm):
+class GridFilterForm(PmoForm):
     """Narrow the allocation grid (a GET form): year, department, name, initiative, over-allocated."""
 
     class Meta:
         csrf = False
 
-    year = SelectField("Financial year", coerce=int, widget=GovSelect(),
+    year = SelectField("Financial year", coerce=whole_number, widget=GovSelect(),
                        invalid_choice_message="Select a year from the list")
     department = SelectField("Department", coerce=optional_id, widget=GovSelect(),
                              invalid_choice_message="Select a department from the list")
@@ -270,7 +270,7 @@ class GridFilterForm(FlaskForm):
             [("", "All initiatives"), *((i.id, f"{i.reference}: {i.title}") for i in initiatives)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PmoForm):
     """A button that confirms a removal (the CSRF token is the only other field)."""
 
     submit = SubmitField("Remove", widget=GovSubmitInput())

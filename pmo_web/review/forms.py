@@ -1,7 +1,6 @@
 """Forms for benefits review and closure: benefit actuals and stakeholder satisfaction (lessons: pmo_web/lessons)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
@@ -13,13 +12,14 @@ from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..concurrency import VersionedForm
-from ..fields import GovDateField, MoneyField, NotInFuture, select_choices
+from ..fields import GovDateField, MoneyField, NotInFuture, select_choices, whole_number
+from ..forms import PmoForm
 from ..models.cases import BENEFIT_CATEGORIES
 from ..models.delivery import BENEFIT_STATUSES
 from ..models.initiatives import SATISFACTION_SCALE
 
 
-class BenefitActualsForm(VersionedForm, FlaskForm):
+class BenefitActualsForm(VersionedForm, PmoForm):
     """What a benefit actually delivered, or why there is no measure of it yet."""
 
     owner = StringField("Benefit owner", widget=GovTextInput(), validators=[Length(max=120)],
@@ -67,12 +67,12 @@ class NewBenefitForm(BenefitActualsForm):
 def satisfaction_score(value) -> int | None:
     """Coerce the chosen score; anything that is not a whole number is no choice at all."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return whole_number(value)
+    except ValueError:
         return None
 
 
-class SatisfactionForm(VersionedForm, FlaskForm):
+class SatisfactionForm(VersionedForm, PmoForm):
     """The sponsor's satisfaction with what was delivered, 1 (very dissatisfied) to 5."""
 
     satisfaction_score = RadioField(

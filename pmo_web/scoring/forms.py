@@ -1,11 +1,12 @@
 """Forms of the scoring area: the prioritisation matrix and the backlog filter."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
 from wtforms import RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
+from ..fields import optional_id
+from ..forms import PmoForm
 from ..models import Score, ScoreAlignment, StrategicPriority
 from . import matrix
 
@@ -13,14 +14,9 @@ BAND_OVERRIDE_CHOICES = [SelectChoice("", "No override: use the calculated band"
     SelectChoice(band, band) for band in matrix.BANDS]
 
 
-def _level_or_none(value):
-    """Coerce a submitted level; a blank choice stays None so 'not chosen' is visible."""
-    return None if value in (None, "") else int(value)
-
-
 def _factor_field(factor: matrix.Factor) -> RadioField:
     return RadioField(
-        factor.label, description=factor.question, coerce=_level_or_none,
+        factor.label, description=factor.question, coerce=optional_id,
         choices=[SelectChoice(level.value, level.label) for level in factor.levels],
         validators=[InputRequired(message=f"Choose a level for {factor.label.lower()}")],
         widget=GovRadioInput(),
@@ -29,7 +25,7 @@ def _factor_field(factor: matrix.Factor) -> RadioField:
 
 def _alignment_field(priority: StrategicPriority) -> SelectField:
     return SelectField(
-        priority.name, coerce=_level_or_none,
+        priority.name, coerce=optional_id,
         choices=[SelectChoice("", "Choose alignment")] + [
             SelectChoice(level.value, level.label) for level in matrix.ALIGNMENT.levels],
         validators=[InputRequired(message=f"Choose the alignment to ‘{priority.name}’")],
@@ -37,7 +33,7 @@ def _alignment_field(priority: StrategicPriority) -> SelectField:
     )
 
 
-class MatrixForm(FlaskForm):
+class MatrixForm(PmoForm):
     """The three 1-5 factors; alignment, rationale and override are added per request."""
 
     urgency = _factor_field(matrix.URGENCY)
@@ -119,7 +115,7 @@ def score_form(priorities: list[StrategicPriority], current: Score | None = None
     return form_class(data=prefill)
 
 
-class BacklogFilterForm(FlaskForm):
+class BacklogFilterForm(PmoForm):
     """Narrow the ranked backlog by band and department (a GET form: no CSRF token)."""
 
     class Meta:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from workflows.lifecycle import STATE_LABELS, TERMINAL_STATES, IllegalTransition
 
+from .. import access
 from ..access import initiative_or_404, roles_required
 from ..extensions import db
 from ..htmx import redirect_to, render
@@ -95,7 +96,7 @@ def _ranked_backlog(band: str | None, department_id: int | None):
     """One query: live initiatives with their latest score, ranked across the whole backlog.
 
     The rank is taken before filtering, so a filtered list still shows each initiative's
-    place in the force-wide order.
+    place in the force-wide order (of the initiatives the reader may see: never a draft).
     """
     latest = (select(func.max(Score.id).label("score_id"))
               .group_by(Score.initiative_id).subquery())
@@ -106,7 +107,7 @@ def _ranked_backlog(band: str | None, department_id: int | None):
                effective_band.label("band"))
         .join(Score, Score.initiative_id == Initiative.id)
         .join(latest, latest.c.score_id == Score.id)
-        .where(Initiative.state.not_in(TERMINAL_STATES))
+        .where(Initiative.state.not_in(TERMINAL_STATES), access.visible_clause(current_user))
         .subquery()
     )
     query = (

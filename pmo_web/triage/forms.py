@@ -1,16 +1,16 @@
 """Board filters and the move a card's menu (or a drag and drop) sends."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from sqlalchemy import select
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from workflows.lifecycle import TRIGGER_INPUTS, TRIGGER_LABELS
 
 from ..extensions import db
 from ..fields import optional_id
+from ..forms import PmoForm
 from ..initiatives.forms import InitiativeFilters
 from ..models import Initiative, User
 
@@ -27,14 +27,15 @@ class BoardFilters(InitiativeFilters):
             SelectChoice(u.id, u.name) for u in db.session.scalars(managers)]
 
 
-class MoveForm(FlaskForm):
+class MoveForm(PmoForm):
     """The trigger to fire on a card, with the inputs it needs when sent from a fuller form."""
 
     trigger = HiddenField("Move", validators=[
         InputRequired("Choose a move"), AnyOf(list(TRIGGER_LABELS), message="That is not a move the board knows")])
-    reason = StringField("Reason", validators=[Optional()])
-    question = StringField("Question", validators=[Optional()])
-    answer = StringField("Answer", validators=[Optional()])
+    # Sent from the lifecycle's text boxes, so they get a text box's length limit.
+    reason = TextAreaField("Reason", validators=[Optional()])
+    question = TextAreaField("Question", validators=[Optional()])
+    answer = TextAreaField("Answer", validators=[Optional()])
     target_id = IntegerField("Target initiative", validators=[Optional()])
 
     def inputs(self) -> dict:

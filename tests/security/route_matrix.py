@@ -59,7 +59,7 @@ MATRIX: dict[str, Access] = {
     "intake.new": Access(AUTHORS),
     "intake.mine": Access(AUTHORS),
     "intake.department": Access(ALL),
-    # Only the author edits a draft; everyone else who can see it is refused.
+    # Only the author edits a draft; to everyone else it does not exist (404, test_drafts).
     "intake.edit": Access(frozenset({"requester"}), state="draft"),
 
     # The initiative hub and the portfolio (the portfolio's minimum rank is a sergeant).

@@ -4,12 +4,14 @@ The routes come from ``app.url_map``, so a new route is covered the day it is ad
 URL variable fails the test until URL_VALUES says how to fill it. Each POST endpoint gets
 its fields from the form the app itself draws (every `name="..."` in the form that posts
 to it), then receives empty, huge, unicode, number-shaped, date-shaped, repeated and
-markup-shaped values, as every role. A refused submission (4xx) must leave every table
-exactly as it was: nothing half-saved.
+markup-shaped values, numbers too large for any check (309 and 4,301 digits, 1e309) or
+written in other scripts' digits, and a file part in place of every text field, as every
+role. A refused submission (4xx) must leave every table exactly as it was: nothing half-saved.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -66,6 +68,9 @@ MARKUP = (SCRIPT, ATTRIBUTE, "{{7*7}}", "hx-get=/x")
 NUMBER_SHAPED = ("abc", "-1", "0", "1e309", "NaN", "Infinity", "99999999999999999999",
                  "-99999999999999999999", "1.123456789", "31/02/2024")
 HOSTILE = ("", HUGE, UNICODE, *NUMBER_SHAPED, *MARKUP)
+# Numbers past any range check: 309 digits overflow a float, 4,301 exceed Python's int()
+# limit; Arabic-Indic and fullwidth digits, which int() and Decimal() would read.
+HUGE_NUMBERS = ("9" * 309, "-" + "9" * 309, "9" * 4301, "1e309", "١٢", "２０２６", "1_000")
 DATE_BOXES = (("32", "13", "2024"), ("0", "0", "0"), ("31", "2", "2024"), ("1", "1", "99999"),
               ("1", "1", "0001"), ("abc", "def", "ghij"), ("-1", "-1", "-001"),
               ("99999999999999999999",) * 3, ("1", "1", "1e309"))
@@ -246,7 +251,8 @@ class FormReader(HTMLParser):
                     control["count"] += 1
                     control["value"].append(attrs.get("value", ""))
                 else:
-                    controls[name] = {"kind": "text", "value": [attrs.get("value", "")], "count": 1}
+                    controls[name] = {"kind": "text", "value": [attrs.get("value", "")], "count": 1,
+                                      "hidden": kind == "hidden"}
         elif tag == "button":
             controls.setdefault(name, {"kind": "submit", "value": attrs.get("value", ""), "count": 1})
         elif tag == "select":
@@ -324,7 +330,12 @@ def payloads(controls: dict) -> list[dict]:
     """
     base = _base(controls)
     names = list(controls)
-    out = [{}, base]
+    # First, while the row is as the world made it (a later post may move it on): a file
+    # where each text a person types belongs, as a multipart post (Flask-WTF would hand it
+    # to the field). Hidden fields keep their values, so the post reaches the form.
+    out = [{**base, **{name: [file_part()] * control["count"] for name, control in controls.items()
+                       if control["kind"] in ("text", "date") and not control.get("hidden")}}]
+    out += [{}, base]
     for k in range(len(HOSTILE)):
         data = dict(base)
         for i, name in enumerate(names):
@@ -336,7 +347,7 @@ def payloads(controls: dict) -> list[dict]:
         out.append(data)
     every_kind = ("text", "date", "choice")
     out += [_fill(controls, base, value, every_kind)
-            for value in ("", HUGE, SCRIPT, "nul\x00byte", "-1", "1e309", "99999999999999999999")]
+            for value in ("", HUGE, SCRIPT, "nul\x00byte", "-1", "99999999999999999999", *HUGE_NUMBERS)]
     out += [_fill(controls, base, value, ("choice",)) for value in ("abc", "-1", "99999999999999999999")]
     out.append({name: values * 2 + ["abc"] for name, values in base.items()})
     for name, control in controls.items():  # each submit button, including "add another row"
@@ -346,10 +357,16 @@ def payloads(controls: dict) -> list[dict]:
     return out
 
 
+def file_part():
+    """A file part of a multipart post, made afresh for each post (a post reads it)."""
+    return (io.BytesIO(b"title,description\r\nA,B\r\n"), "tracker.csv", "text/csv")
+
+
 def blind_post(names) -> dict:
     """A post for a user who is not shown the form, or a URL where it does not apply:
-    the field names some form has, each with a different hostile value."""
-    return {name: [HOSTILE[i % len(HOSTILE)]] for i, name in enumerate(names)} | {"title": [SCRIPT]}
+    the field names some form has, each with a different hostile value, and a file part."""
+    return ({name: [HOSTILE[i % len(HOSTILE)]] for i, name in enumerate(names)}
+            | {"title": [SCRIPT], "description": [file_part()]})
 
 
 # ------------------------------------------------------------------------------ checks

@@ -164,12 +164,13 @@ def test_an_incomplete_submission_from_the_edit_form_changes_nothing(client, aut
 
 
 def test_someone_else_in_the_department_may_not_edit_a_draft(client, auth, users):
+    # A draft is its author's alone (DOMAIN.md 10): to anyone else it does not exist.
     draft = factories.make_initiative(owner=users["requester"])
     colleague = factories.make_user(roles=("requester",), department=users["requester"].department)
     db.session.commit()
     auth.login(colleague)
-    assert client.get(f"/requests/{draft.id}/edit").status_code == 403
-    assert client.post(f"/requests/{draft.id}/edit", data={"title": "Mine now", "save_draft": "y"}).status_code == 403
+    assert client.get(f"/requests/{draft.id}/edit").status_code == 404
+    assert client.post(f"/requests/{draft.id}/edit", data={"title": "Mine now", "save_draft": "y"}).status_code == 404
     db.session.refresh(draft)
     assert draft.title != "Mine now"
 
@@ -187,7 +188,7 @@ def test_even_the_pmo_may_not_edit_someone_elses_draft(client, auth, users, role
     draft = factories.make_initiative(owner=users["requester"])
     db.session.commit()
     auth.login(users[role])
-    assert client.get(f"/requests/{draft.id}/edit").status_code == 403
+    assert client.get(f"/requests/{draft.id}/edit").status_code == 404
 
 
 def test_a_submitted_request_can_no_longer_be_edited(client, auth, users):
