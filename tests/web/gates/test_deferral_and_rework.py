@@ -50,7 +50,7 @@ def test_a_deferred_review_stays_open_with_its_date(client, auth, users, deferre
     review = deferred()
     auth.login(users["pmo"])
     body = page(client, "gates.review", review_id=review.id)
-    assert f"Deferred until {uk_date(IN_A_MONTH)}" in body and COMMENT in body
+    assert ">Deferred</strong>" in body and f"until {uk_date(IN_A_MONTH)}" in body and COMMENT in body
     assert "Request Gate 2 again" in body
     assert service.open_review(review.initiative) is None
     assert service.deferred_review(review.initiative).id == review.id
