@@ -27,10 +27,29 @@ from . import demo_governance, demo_registers, demo_reports, demo_resources, wor
 from .cli import DEMO_PASSWORD
 from .extensions import db
 from .gates import service as gates
-from .models import (AuditEvent, Benefit, BusinessCase, CaseBenefit, CaseCost, CaseOption,
-                     CaseRisk, Department, GateCondition, GateDecision, GateReview, GateSetting,
-                     Initiative, Lesson, Milestone, Programme, Score, ScoreAlignment, Setting,
-                     StrategicPriority, User)
+from .models import (
+    AuditEvent,
+    Benefit,
+    BusinessCase,
+    CaseBenefit,
+    CaseCost,
+    CaseOption,
+    CaseRisk,
+    Department,
+    GateCondition,
+    GateDecision,
+    GateReview,
+    GateSetting,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    Score,
+    ScoreAlignment,
+    Setting,
+    StrategicPriority,
+    User,
+)
 from .models.base import utcnow
 from .scoring import matrix
 

@@ -10,7 +10,7 @@ prompt to write one shows. Periods are calendar months, moving with today.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -55,7 +55,7 @@ def month_back(today: date, months: int) -> tuple[date, date]:
 
 
 def _at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 30), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour, 30), tzinfo=UTC)
 
 
 def _report(initiative: Initiative, period: tuple[date, date], ratings: tuple[str, ...], issue: bool,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
@@ -27,8 +27,20 @@ from workflows.lifecycle import STATES
 
 from . import audit
 from .extensions import db
-from .models import (AuditEvent, Benefit, Department, Initiative, Lesson, Milestone, Programme,
-                     RaidItem, Score, StrategicPriority, User, UserRole)
+from .models import (
+    AuditEvent,
+    Benefit,
+    Department,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    RaidItem,
+    Score,
+    StrategicPriority,
+    User,
+    UserRole,
+)
 from .models.raid import RESPONSES, RISK_CATEGORIES, STATUSES
 
 PASSWORD = "scale-password-2026"
@@ -49,7 +61,7 @@ class Sizes:
     milestones: int = 20000
     years: int = 10
 
-    def scaled(self, factor: float) -> "Sizes":
+    def scaled(self, factor: float) -> Sizes:
         """The same shape, `factor` times the size (at least one of each)."""
         return Sizes(**{name: max(1, int(getattr(self, name) * factor)) if name != "years" else self.years
                         for name in self.__dataclass_fields__})
@@ -106,7 +118,7 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
         raise RuntimeError("the database already holds initiatives; seed-scale is for an empty "
                            "database (or pass add=True to add to it)")
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     first = now - timedelta(days=365 * sizes.years)
     started = time.perf_counter()
     counts = {}

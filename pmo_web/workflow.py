@@ -16,8 +16,7 @@ from workflows.lifecycle import Actor, Lifecycle, LifecycleFacts, TransitionEven
 
 from . import audit
 from .extensions import db
-from .models import (AuditEvent, Benefit, BusinessCase, GateSetting, Initiative, Lesson,
-                     Milestone, Score)
+from .models import AuditEvent, Benefit, BusinessCase, GateSetting, Initiative, Lesson, Milestone, Score
 from .models.base import utcnow
 
 

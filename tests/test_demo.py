@@ -11,9 +11,23 @@ from sqlalchemy import func, select
 from pmo_web.cli import DEMO_PASSWORD
 from pmo_web.demo import MAX_HISTORY_DAYS, seed
 from pmo_web.extensions import db
-from pmo_web.models import (AuditEvent, Benefit, BusinessCase, Department, GateDecision, GateReview,
-                            GateSetting, Initiative, Lesson, Milestone, Programme, Score, Setting,
-                            StrategicPriority, User)
+from pmo_web.models import (
+    AuditEvent,
+    Benefit,
+    BusinessCase,
+    Department,
+    GateDecision,
+    GateReview,
+    GateSetting,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    Score,
+    Setting,
+    StrategicPriority,
+    User,
+)
 from pmo_web.models.base import utcnow
 from workflows.gate import APPROVING_DECISIONS, GATE_MOVES
 from workflows.lifecycle import STATES

@@ -8,19 +8,20 @@ transaction as the decision.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from transitions import Machine
 
 from workflows.lifecycle import (
     GATE_MOVES,
+    STATE_LABELS,
     Actor,
     GuardRefused,
     IllegalTransition,
     Lifecycle,
-    STATE_LABELS,
     NotPermitted,
     TransitionEvent,
     transition_for,

@@ -8,8 +8,9 @@ gaps, ...) and passes them in, so this module never touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from transitions import Machine
 

@@ -18,13 +18,24 @@ from ..access import roles_required
 from ..auth.sessions import revoke_if_access_changed
 from ..extensions import db
 from ..htmx import redirect_to, render
-from ..models import (Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User,
-                      UserRole)
+from ..models import Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User, UserRole
 from ..models.users import RANK_LABELS, ROLE_LABELS, ROLES
 from . import bp
-from .forms import (ROLE_HINTS, WEIGHT_FACTORS, DepartmentEditForm, DepartmentForm, EditUserForm, GatesForm,
-                    NewUserForm, PriorityEditForm, PriorityForm, ProgrammeEditForm, ProgrammeForm,
-                    UserFilterForm, WeightsForm)
+from .forms import (
+    ROLE_HINTS,
+    WEIGHT_FACTORS,
+    DepartmentEditForm,
+    DepartmentForm,
+    EditUserForm,
+    GatesForm,
+    NewUserForm,
+    PriorityEditForm,
+    PriorityForm,
+    ProgrammeEditForm,
+    ProgrammeForm,
+    UserFilterForm,
+    WeightsForm,
+)
 
 admin_only = roles_required("admin")
 

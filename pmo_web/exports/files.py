@@ -29,9 +29,9 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Iterator
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell

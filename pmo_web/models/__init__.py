@@ -12,8 +12,7 @@ from .notifications import DigestSent, EmailOutbox, Notification, NotificationPr
 from .raid import RaidItem
 from .reference import Department, Programme, Setting, StrategicPriority
 from .reports import HighlightReport
-from .resources import (Allocation, Assignment, DemandLine, DemandMonth, Leave, Person, PersonSkill,
-                        Skill)
+from .resources import Allocation, Assignment, DemandLine, DemandMonth, Leave, Person, PersonSkill, Skill
 from .scoring import Score, ScoreAlignment
 from .sessions import LoginAttempt, UserSession
 from .users import RANKS, ROLES, User, UserRole

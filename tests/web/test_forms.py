@@ -12,10 +12,9 @@ from __future__ import annotations
 import importlib
 import io
 import pkgutil
-
-import pytest
 from decimal import Decimal
 
+import pytest
 from flask import request
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage

@@ -384,7 +384,7 @@ def test_nothing_is_imported_when_the_last_row_fails(client, pmo, runner, monkey
 def test_imported_markup_is_shown_escaped(client, pmo):
     script = "<script>alert(1)</script>"
     rows = [["Title", "State", "Department", "Description"],
-            [f"{script} van", "Triage", "Contact Management", f"<img src=x onerror=alert(1)>"],
+            [f"{script} van", "Triage", "Contact Management", "<img src=x onerror=alert(1)>"],
             [script, "Nonsense<b>", "Contact Management", ""]]
     uid = upload_id(upload(client, csv_bytes(rows), f"{script}.csv"))
     pages = [client.get(f"/import/{uid}/map")]
