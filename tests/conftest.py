@@ -90,7 +90,8 @@ TEST_CONFIG = {
     "SERVER_NAME": "localhost",
     # Real scrypt costs ~0.1 s a hash: far too slow for thousands of test logins.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    "MFA_REQUIRED_ROLES": "",  # fixtures sign approvers/admins in with a password; enforcement is tested in tests/web/auth
+    # Fixtures sign approvers and admins in with a password; enforcement is tested in tests/web/auth.
+    "MFA_REQUIRED_ROLES": "",
 }
 
 

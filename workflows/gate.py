@@ -143,6 +143,10 @@ class GateOutcome:
 class _Subject:
     """Holds the review state while the machine runs, so the row changes only on success."""
 
+    # The machine adds the trigger at run time; declared (not defined, which would stop
+    # transitions from adding it) so the type checker knows it.
+    decide: Callable[[], bool]
+
     def __init__(self, state: str) -> None:
         self.state = state
 

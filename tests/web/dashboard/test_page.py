@@ -137,7 +137,7 @@ def test_each_chart_has_a_title_a_description_and_a_table_of_the_same_numbers(cl
         labels = re.findall(r'class="app-chart__label"[^>]*>([^<]*)<', svg)
         values = re.findall(r'class="app-chart__value"[^>]*>([^<]*)<', svg)
         assert labels and len(labels) == len(values)
-        for label, value in zip(labels, values):
+        for label, value in zip(labels, values, strict=True):
             assert label in table and value in table, (chart_id, label, value)
     assert "£500" in body and "£120" in body  # planned and realised, in the chart and its table
     assert 'style="' not in body.split('id="dashboard-kpis"', 1)[1]
