@@ -63,7 +63,8 @@ class Portfolio:
             factories.make_benefit(self.target)
             make_report(self.target, users["pmo"], issued=True)
         db.session.commit()
-        for initiative in db.session.scalars(select(factories.Initiative).where(factories.Initiative.state == "scoring")):
+        scoring = select(factories.Initiative).where(factories.Initiative.state == "scoring")
+        for initiative in db.session.scalars(scoring):
             if service.open_review(initiative) is None:
                 service.request_review(initiative, users["pmo"], note="Ready")
         db.session.commit()

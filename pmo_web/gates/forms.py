@@ -16,7 +16,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectChoice,

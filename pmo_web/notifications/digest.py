@@ -10,13 +10,23 @@ A `DigestSent` row per user and day makes running the command twice that day sen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, exists, select
 
 from ..extensions import db
-from ..models import (DigestSent, EmailOutbox, GateReview, GateSetting, HighlightReport, Initiative, Notification,
-                      NotificationPreference, RaidItem, User)
+from ..models import (
+    DigestSent,
+    EmailOutbox,
+    GateReview,
+    GateSetting,
+    HighlightReport,
+    Initiative,
+    Notification,
+    NotificationPreference,
+    RaidItem,
+    User,
+)
 from ..models.notifications import KIND_LABELS
 from .events import add_notification, email_configured, headline_title, path_for
 from .mail import absolute, footer, subject_line
@@ -119,11 +129,11 @@ def _reports_due(user: User, today: date, waiting: Waiting) -> int:
     since = report_window_start(today)
     issued = select(HighlightReport.id).where(
         HighlightReport.initiative_id == Initiative.id, HighlightReport.status == "issued",
-        HighlightReport.issued_at >= datetime(since.year, since.month, 1, tzinfo=timezone.utc))
+        HighlightReport.issued_at >= datetime(since.year, since.month, 1, tzinfo=UTC))
     told = select(Notification.id).where(
         Notification.user_id == user.id, Notification.kind == "report_due",
         Notification.initiative_id == Initiative.id,
-        Notification.created_at >= datetime(today.year, today.month, 1, tzinfo=timezone.utc))
+        Notification.created_at >= datetime(today.year, today.month, 1, tzinfo=UTC))
     rows = db.session.execute(
         select(Initiative, ~exists(told)).where(and_(Initiative.manager_id == user.id,
                                                      Initiative.state == "delivery", ~exists(issued)))

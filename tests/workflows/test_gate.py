@@ -134,7 +134,8 @@ def test_each_decision_from_each_review_state(state: str, decision: str):
     assert events == [result.event]
     event = result.event
     assert isinstance(event, GateEvent) and isinstance(event, TransitionEvent)
-    assert (event.trigger, event.from_state, event.to_state, event.actor_id) == ("decide", "requested", "decided", ALICE.id)
+    assert (event.trigger, event.from_state, event.to_state, event.actor_id) == (
+        "decide", "requested", "decided", ALICE.id)
     assert event.reason == (GOOD[decision].get("comment") or None)
     assert event.detail["gate"] == "G1"
     assert event.detail["decision"] == decision
@@ -274,7 +275,8 @@ def test_conditions_are_carried_on_the_event_and_outcome():
     _, gate_review, events = review()
     result = gate_review.decide(ALICE, "approve_with_conditions", comment="Subject to", conditions=[CONDITION])
     assert result.conditions == (CONDITION,)
-    assert events[0].detail["conditions"] == [{"text": "Submit revised costs", "owner": "Finance lead", "due": "2025-09-30"}]
+    assert events[0].detail["conditions"] == [
+        {"text": "Submit revised costs", "owner": "Finance lead", "due": "2025-09-30"}]
 
 
 def test_defer_needs_a_date():
