@@ -8,12 +8,13 @@ STAMP   = $(VENV)/.installed-stamp
 HTMX_VERSION  = 2.0.11
 GOVUK_VERSION = 6.3.0
 
-.PHONY: run test check bench install migrate seed vendor clean help
+.PHONY: run test check lint bench install migrate seed vendor clean help
 
 help:
 	@echo "make run    set up, migrate, load demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   run the whole test suite (in parallel, random order)"
 	@echo "make check  the fast subset for the edit loop: rules, units, one smoke test per area"
+	@echo "make lint   ruff over the code and tests; mypy, strict on workflows/"
 	@echo "make bench  time the key pages at demo scale and at force scale"
 
 $(STAMP): pyproject.toml
@@ -47,6 +48,11 @@ CHECK_TESTS = tests/workflows tests/test_smoke.py tests/test_similarity.py tests
 check: install
 	$(BIN)/python -m pytest -n $(WORKERS) $(CHECK_TESTS) $(PYTEST_ARGS)
 
+# ruff's rule set and mypy's strictness live in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: install
+	$(BIN)/ruff check pmo_web workflows tests bench migrations
+	$(BIN)/mypy workflows
+
 # Time the key pages at demo scale and at force scale (see bench/bench.py; a few minutes).
 bench: install
 	$(BIN)/python -m bench.bench
@@ -63,4 +69,4 @@ vendor:
 	    $(CURDIR)/static/vendor/govuk-frontend/build.scss $(CURDIR)/static/vendor/govuk-frontend/govuk-frontend.min.css
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache

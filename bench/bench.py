@@ -30,10 +30,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from typing import Callable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results.json")
@@ -185,18 +185,22 @@ def prepare_targets(app, count: int) -> dict:
         target = db.session.scalar(select(Initiative).where(Initiative.state == "delivery").order_by(Initiative.id))
         existing = db.session.scalar(select(func.count(RaidItem.id)).where(RaidItem.initiative_id == target.id))
         for n in range(max(0, 50 - existing)):
+            rated = n % 4 == 0
             db.session.add(RaidItem(initiative_id=target.id, kind=("risk", "issue", "assumption", "dependency")[n % 4],
                                     title=f"Benchmark item {n}", status=("open", "open", "unvalidated", "open")[n % 4],
-                                    likelihood=(n % 5) + 1 if n % 4 == 0 else None, impact=(n % 3) + 2 if n % 4 == 0 else None,
-                                    owner_id=pmo.id, review_date=date.today() + timedelta(days=n), due_date=date.today()))
+                                    likelihood=(n % 5) + 1 if rated else None, impact=(n % 3) + 2 if rated else None,
+                                    owner_id=pmo.id, review_date=date.today() + timedelta(days=n),
+                                    due_date=date.today()))
         db.session.commit()
-        raid_item = db.session.scalar(select(RaidItem.id).where(RaidItem.initiative_id == target.id, RaidItem.kind == "risk"))
+        raid_item = db.session.scalar(select(RaidItem.id)
+                                      .where(RaidItem.initiative_id == target.id, RaidItem.kind == "risk"))
         template = db.session.scalar(select(Score).order_by(Score.id.desc()))
         reviews = []
         for n in range(count):
             initiative = Initiative(title=f"Benchmark gate {n}", description="For the benchmark.", problem="Slow.",
-                                    desired_outcome="Fast.", owner_id=target.owner_id, department_id=target.department_id,
-                                    cost_band="10k_100k", state="scoring", strategic_priority_id=target.strategic_priority_id)
+                                    desired_outcome="Fast.", owner_id=target.owner_id,
+                                    department_id=target.department_id, cost_band="10k_100k", state="scoring",
+                                    strategic_priority_id=target.strategic_priority_id)
             db.session.add(initiative)
             db.session.flush()
             db.session.add(Score(initiative_id=initiative.id, scorer_id=pmo.id, urgency=3, complexity=3, desirability=3,

@@ -24,15 +24,33 @@ from werkzeug.security import generate_password_hash
 from workflows.gate import APPROVING_DECISIONS, Condition
 
 from . import demo_governance, demo_registers, demo_reports, demo_resources, workflow
+from .benefits.register import financial_year
 from .cli import DEMO_PASSWORD
 from .extensions import db
-from .benefits.register import financial_year
 from .gates import conditions as gate_conditions
 from .gates import service as gates
-from .models import (AuditEvent, Benefit, BusinessCase, CaseBenefit, CaseCost, CaseOption,
-                     CaseRisk, Department, GateDecision, GateReview, GateSetting,
-                     Initiative, Lesson, Milestone, Programme, Score, ScoreAlignment, Setting,
-                     StrategicPriority, User)
+from .models import (
+    AuditEvent,
+    Benefit,
+    BusinessCase,
+    CaseBenefit,
+    CaseCost,
+    CaseOption,
+    CaseRisk,
+    Department,
+    GateDecision,
+    GateReview,
+    GateSetting,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    Score,
+    ScoreAlignment,
+    Setting,
+    StrategicPriority,
+    User,
+)
 from .models.base import utcnow
 from .scoring import matrix
 
@@ -1309,7 +1327,8 @@ def _plan_gate(steps: list[Step], demo: DemoInitiative, code: str, rng: random.R
         # A review left open waits for the demo approver, so their queue has work in it.
         panel = (rng.choice((HEAD_OF_CHANGE, HEAD_OF_CHANGE, BOARD_CHAIR)), FINANCE_DIRECTOR) if settled \
             else (FINANCE_DIRECTOR,)
-        for approver, decision in zip(panel, decisions):
+        # Fewer decisions than approvers: one decision can settle a review; an open one awaits its next.
+        for approver, decision in zip(panel, decisions, strict=False):
             steps.append(Step("decide", rng.uniform(*GAPS["decide"]), (decision, approver)))
     last = reviews[-1]
     if "reject" in last:
@@ -1406,7 +1425,7 @@ class Walk:
         if rescoring:
             urgency = min(urgency + 1, 5)
         alignments = {self.cast.priorities[key].id: value
-                      for (key, _name), value in zip(PRIORITIES, alignment_values)}
+                      for (key, _name), value in zip(PRIORITIES, alignment_values, strict=True)}
         total, band = matrix.compute(urgency, complexity, desirability, alignments, self.cast.weights)
         override = None if rescoring else self.demo.override
         db.session.add(Score(
@@ -1583,7 +1602,7 @@ class Walk:
 
     def _rationale(self) -> str:
         demo = self.demo
-        best = max(zip(demo.score[3], (name for _key, name in PRIORITIES)))[1]
+        best = max(zip(demo.score[3], (name for _key, name in PRIORITIES), strict=True))[1]
         driver = demo.deadline or "No fixed deadline."
         return f"Triage panel scoring. Time driver: {driver} Best fit with the priority “{best}”."
 

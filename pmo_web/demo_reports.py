@@ -10,7 +10,7 @@ prompt to write one shows. Periods are calendar months, moving with today.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -55,7 +55,7 @@ def month_back(today: date, months: int) -> tuple[date, date]:
 
 
 def _at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 30), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour, 30), tzinfo=UTC)
 
 
 def _report(initiative: Initiative, period: tuple[date, date], ratings: tuple[str, ...], issue: bool,
@@ -68,7 +68,8 @@ def _report(initiative: Initiative, period: tuple[date, date], ratings: tuple[st
                              created_by_id=initiative.manager_id, created_at=written,
                              confidence_justification=JUSTIFICATIONS[ratings[0]],
                              decisions_needed=DECISIONS.get(ratings[0], "Agree the recovery plan."),
-                             **dict(zip(RATING_NAMES, ratings)), **prefill(facts), **sections)
+                             **dict(zip(RATING_NAMES, ratings, strict=True)),
+                             **prefill(facts), **sections)
     db.session.add(report)
     if issue:
         report.freeze(facts, initiative.manager, when=written + timedelta(days=1, hours=4))
@@ -84,8 +85,9 @@ def seed(cast: Cast, today: datetime) -> None:
                          key=lambda i: i.id)
     within = [i for i in in_delivery if not tolerance_breaches(i)]
     over_cost = [i for i in in_delivery if any(b.startswith("Cost") for b in tolerance_breaches(i))]
-    for initiative, history in zip(within[:2], (IMPROVING, SLIPPING)):
-        for months_back, ratings in zip(range(len(history), 0, -1), history):
+    # A small portfolio may have fewer than two initiatives within tolerance.
+    for initiative, history in zip(within[:2], (IMPROVING, SLIPPING), strict=False):
+        for months_back, ratings in zip(range(len(history), 0, -1), history, strict=True):
             # The first initiative's latest month is still a draft the manager is writing.
             _report(initiative, month_back(day, months_back), ratings,
                     issue=not (history is IMPROVING and months_back == 1))

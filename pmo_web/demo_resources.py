@@ -159,7 +159,8 @@ def _bookings(rng: random.Random, people: dict[str, Person], delivery: list[Init
         if n % 4 == 1:
             book("Nadia Hussain", initiative, "0.30", "Process redesign", start=2)
     # The only business analyst: three initiatives at once from the summer.
-    for initiative, fte, start in zip(delivery[:3], ("0.50", "0.40", "0.30"), (0, 3, 4)):
+    # A small portfolio may have fewer than three in delivery.
+    for initiative, fte, start in zip(delivery[:3], ("0.50", "0.40", "0.30"), (0, 3, 4), strict=False):
         book("Priyanka Desai", initiative, fte, "Business analyst", start=start)
     for initiative in cases[:2]:
         book("Helen Marsh", initiative, "0.10", "Senior sponsor support")

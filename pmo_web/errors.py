@@ -82,7 +82,7 @@ def refuse_an_oversized_body() -> None:
     that filled the whole limit is taken to be over it."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    request.form  # parsed here, where a refusal is a clean 413
+    _ = request.form  # reading the form parses the body here, where a refusal is a clean 413
     stream = request.stream
     if request.content_length is None and isinstance(stream, LimitedStream) and stream.is_exhausted:
         abort(413)

@@ -106,7 +106,7 @@ def select_choices(pairs) -> list[SelectChoice]:
 # More digits than any number in the service has (ids, years, weights, pence): a 19-digit
 # number no longer fits the database's integers, and int() of thousands of digits is slow.
 MOST_DIGITS = 18
-ASCII_WHOLE_NUMBER = re.compile(r"[0-9]{1,%d}" % MOST_DIGITS)
+ASCII_WHOLE_NUMBER = re.compile(rf"[0-9]{{1,{MOST_DIGITS}}}")
 
 
 def whole_number(value) -> int:

@@ -28,8 +28,17 @@ from flask import has_request_context, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto as FROM_THE_REQUEST  # the default formdata: "read the request"
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import (DecimalField, FileField, FloatField, Form, HiddenField, IntegerField, PasswordField,
-                     StringField, TextAreaField)
+from wtforms import (
+    DecimalField,
+    FileField,
+    FloatField,
+    Form,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, StopValidation
 
 from .fields import MOST_DIGITS

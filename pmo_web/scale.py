@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
@@ -27,8 +27,20 @@ from workflows.lifecycle import STATES
 
 from . import audit
 from .extensions import db
-from .models import (AuditEvent, Benefit, Department, Initiative, Lesson, Milestone, Programme,
-                     RaidItem, Score, StrategicPriority, User, UserRole)
+from .models import (
+    AuditEvent,
+    Benefit,
+    Department,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    RaidItem,
+    Score,
+    StrategicPriority,
+    User,
+    UserRole,
+)
 from .models.raid import RESPONSES, RISK_CATEGORIES, STATUSES
 
 PASSWORD = "scale-password-2026"
@@ -49,7 +61,7 @@ class Sizes:
     milestones: int = 20000
     years: int = 10
 
-    def scaled(self, factor: float) -> "Sizes":
+    def scaled(self, factor: float) -> Sizes:
         """The same shape, `factor` times the size (at least one of each)."""
         return Sizes(**{name: max(1, int(getattr(self, name) * factor)) if name != "years" else self.years
                         for name in self.__dataclass_fields__})
@@ -106,7 +118,7 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
         raise RuntimeError("the database already holds initiatives; seed-scale is for an empty "
                            "database (or pass add=True to add to it)")
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     first = now - timedelta(days=365 * sizes.years)
     started = time.perf_counter()
     counts = {}
@@ -134,8 +146,9 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
     probe = User(email="x", name="x")
     probe.set_password(PASSWORD)
     role_cycle = ("requester",) * 6 + ("pmo", "approver", "viewer", "admin")
+    ranks = ("constable", "sergeant", "inspector", "chief_inspector")
     bulk(User, [{"email": f"user{n}.{tag}@scale.example", "name": f"Scale User {n}",
-                 "department_id": rng.choice(departments), "rank": rng.choice(("constable", "sergeant", "inspector", "chief_inspector")),
+                 "department_id": rng.choice(departments), "rank": rng.choice(ranks),
                  "password_hash": probe.password_hash, "active": True} for n in range(sizes.users)])
     users = ids(User)[-sizes.users:]
     bulk(UserRole, [{"user_id": user, "role": role_cycle[n % len(role_cycle)]} for n, user in enumerate(users)])
@@ -164,14 +177,16 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
             budget = Decimal(rng.randrange(20, 2000) * 1000)
             planned = (created + timedelta(days=rng.randint(200, 900))).date()
             row.update(manager_id=rng.choice(managers), funding_type=rng.choice(("capital", "revenue")),
-                       budget_approved=budget, budget_forecast=budget * Decimal(rng.choice(("0.9", "1", "1", "1.1", "1.3"))),
+                       budget_approved=budget,
+                       budget_forecast=budget * Decimal(rng.choice(("0.9", "1", "1", "1.1", "1.3"))),
                        budget_actual=budget * Decimal("0.5"), planned_end=planned,
                        forecast_end=planned + timedelta(days=rng.choice((0, 0, 14, 45, -10))),
                        delivery_confidence=rng.choice(("green", "amber_green", "amber", "amber_red", "red")))
         rows.append(row)
     bulk(Initiative, rows)
     initiative_rows = db.session.execute(
-        select(Initiative.id, Initiative.state, Initiative.created_at).order_by(Initiative.id)).all()[-sizes.initiatives:]
+        select(Initiative.id, Initiative.state, Initiative.created_at).order_by(Initiative.id)
+    ).all()[-sizes.initiatives:]
     by_state: dict[str, list] = {}
     for row in initiative_rows:
         by_state.setdefault(row.state, []).append(row)
@@ -201,7 +216,8 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
         milestone_rows.append({"initiative_id": owner.id, "name": f"Milestone {n % 9 + 1}: {rng.choice(THINGS)}",
                                "baseline_date": baseline,
                                "forecast_date": baseline + timedelta(days=rng.choice((0, 0, 7, 30))),
-                               "actual_date": min(today, baseline + timedelta(days=rng.choice((-3, 0, 5, 20)))) if met else None,
+                               "actual_date": (min(today, baseline + timedelta(days=rng.choice((-3, 0, 5, 20))))
+                                               if met else None),
                                "variance_accepted": False, "variance_note": ""})
     bulk(Milestone, milestone_rows)
 
@@ -210,7 +226,8 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
     for n in range(sizes.benefits):
         owner = rng.choice(cased)
         planned = Decimal(rng.randrange(5, 500) * 1000)
-        realised = planned * Decimal(rng.choice(("0.6", "0.9", "1", "1.2"))) if owner.state in ("benefits_review", "closed") else None
+        realised = (planned * Decimal(rng.choice(("0.6", "0.9", "1", "1.2")))
+                    if owner.state in ("benefits_review", "closed") else None)
         benefit_rows.append({"initiative_id": owner.id, "name": f"Benefit {n}: fewer {rng.choice(WORDS)}",
                              "category": rng.choice(categories), "owner": f"Superintendent {n % 61}",
                              "measure": "Hours per month", "baseline_value": "100", "target_value": "80",
@@ -221,23 +238,26 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
     bulk(Benefit, benefit_rows)
 
     finished = [row for row in initiative_rows if row.state in ("delivery", "benefits_review", "closed")] or delivered
+    openings = ("Engage", "Involve", "Test", "Plan", "Budget for")
+    lesson_categories = ("Procurement", "Stakeholders", "Technology", "People", "Governance")
     lesson_rows = []
     for n in range(sizes.lessons):
         owner = rng.choice(finished)
         lesson_rows.append({"initiative_id": owner.id, "owner": f"Project manager {n % 40}",
                             "dependencies": "None",
                             "date_added": min(today, (owner.created_at + timedelta(days=rng.randint(30, 900))).date()),
-                            "title": f"{rng.choice(('Engage', 'Involve', 'Test', 'Plan', 'Budget for'))} {rng.choice(THINGS)} early",
+                            "title": f"{rng.choice(openings)} {rng.choice(THINGS)} early",
                             "lesson_type": rng.choice(("project", "corporate", "both")), "event": _sentence(rng),
                             "effect": _sentence(rng), "cause": _sentence(rng), "early_warning": _sentence(rng, 8),
-                            "recommendation": _sentence(rng), "stage": rng.choice(("delivery", "business_case", "benefits_review")),
-                            "category": rng.choice(("Procurement", "Stakeholders", "Technology", "People", "Governance")),
+                            "recommendation": _sentence(rng),
+                            "stage": rng.choice(("delivery", "business_case", "benefits_review")),
+                            "category": rng.choice(lesson_categories),
                             "priority": rng.choice(("low", "medium", "high")), "logged_by_id": rng.choice(managers)})
     bulk(Lesson, lesson_rows)
 
     raid_rows = []
     kinds = ("risk", "risk", "risk", "issue", "assumption", "dependency")
-    for n in range(sizes.raid_items):
+    for _ in range(sizes.raid_items):
         owner = rng.choice(cased)
         kind = rng.choice(kinds)
         open_now = owner.state not in ("closed",) and rng.random() < 0.7

@@ -35,8 +35,8 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from flask import current_app
 from sqlalchemy import func, select

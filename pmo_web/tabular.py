@@ -23,10 +23,11 @@ which are what a report or a spreadsheet wants; ids are given too, for joining d
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
@@ -36,13 +37,37 @@ from workflows.gate import DECISION_LABELS, GATES
 from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS
 
 from . import access
-from .models import (AuditEvent, Benefit, Department, GateCondition, GateDecision, GateReview, Initiative,
-                     Lesson, Milestone, Programme, RaidItem, Score, StrategicPriority, User)
+from .models import (
+    AuditEvent,
+    Benefit,
+    Department,
+    GateCondition,
+    GateDecision,
+    GateReview,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    RaidItem,
+    Score,
+    StrategicPriority,
+    User,
+)
 from .models.cases import BENEFIT_CATEGORIES
 from .models.delivery import BENEFIT_STATUSES, LESSON_PRIORITIES, LESSON_TYPES
 from .models.initiatives import CONFIDENCE, COST_BANDS, FUNDING_TYPES, SATISFACTION_SCALE
-from .models.raid import (DIRECTIONS, IMPACTS, ISSUE_PRIORITIES, ISSUE_TYPES, KINDS, LIKELIHOODS, RESPONSES,
-                          RISK_CATEGORIES, STATUSES, band_for)
+from .models.raid import (
+    DIRECTIONS,
+    IMPACTS,
+    ISSUE_PRIORITIES,
+    ISSUE_TYPES,
+    KINDS,
+    LIKELIHOODS,
+    RESPONSES,
+    RISK_CATEGORIES,
+    STATUSES,
+    band_for,
+)
 
 # The kinds of value a column holds: they decide how a file cell and a JSON value are written.
 TEXT, INTEGER, MONEY, DATE, TIMESTAMP, BOOLEAN = "text", "integer", "money", "date", "timestamp", "boolean"
@@ -149,7 +174,7 @@ def as_json_text(value) -> str | None:
 def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def stage_label(state: str | None) -> str | None:

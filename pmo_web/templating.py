@@ -1,20 +1,18 @@
 """Template globals and filters shared by every page."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from workflows.lifecycle import STATE_LABELS
-
-from sqlalchemy import func, select
 
 from . import access
 from .extensions import db
 from .models import GateReview, Notification
-
 
 # Where one request keeps its base context (on the request itself: `g` may outlive it in tests).
 _CONTEXT_KEY = "pmo_web.base_context"
@@ -132,7 +130,7 @@ def state_tag_class(state: str) -> str:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:

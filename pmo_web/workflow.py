@@ -16,8 +16,7 @@ from workflows.lifecycle import Actor, Lifecycle, LifecycleFacts, TransitionEven
 
 from . import audit
 from .extensions import db
-from .models import (AuditEvent, Benefit, BusinessCase, GateSetting, Initiative, Lesson,
-                     Milestone, Score)
+from .models import AuditEvent, Benefit, BusinessCase, GateSetting, Initiative, Lesson, Milestone, Score
 from .models.base import utcnow
 
 
@@ -43,7 +42,8 @@ def facts_for(initiative: Initiative) -> LifecycleFacts:
             Milestone.initiative_id == iid, Milestone.actual_date.is_(None),
             Milestone.variance_accepted.is_(False))
     ).all()
-    benefits = db.session.scalars(select(Benefit).where(Benefit.initiative_id == iid, Benefit.deleted_at.is_(None))).all()
+    benefits = db.session.scalars(
+        select(Benefit).where(Benefit.initiative_id == iid, Benefit.deleted_at.is_(None))).all()
     lessons = db.session.scalar(select(func.count()).where(Lesson.initiative_id == iid, Lesson.deleted_at.is_(None)))
     has_score = db.session.scalar(select(exists().where(Score.initiative_id == iid)))
     return LifecycleFacts(

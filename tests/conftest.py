@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 import os
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from hypothesis import settings
 from jinja2 import BytecodeCache
+
 from pmo_web import create_app
 from pmo_web.extensions import db
 from tests import factories
@@ -34,7 +35,7 @@ if os.environ.get("CI"):
 # fourteen hours to reach the next day. The clock is never turned back between tests: state
 # kept for a whole module (a browser's signed-in session) would be dated in the future.
 # Tests that need another moment move there with `test_clock` or time_machine.travel.
-TEST_NOW = datetime(2026, 6, 9, 9, 30, tzinfo=timezone.utc)
+TEST_NOW = datetime(2026, 6, 9, 9, 30, tzinfo=UTC)
 _session_clock = time_machine.travel(TEST_NOW, tick=True)
 
 
@@ -42,7 +43,7 @@ _session_clock = time_machine.travel(TEST_NOW, tick=True)
 def test_clock():
     """A clock this test may move (`test_clock.move_to(...)`, `.shift(...)`); it starts at
     the run's current time and is put back when the test ends."""
-    with time_machine.travel(datetime.now(timezone.utc), tick=True) as traveller:
+    with time_machine.travel(datetime.now(UTC), tick=True) as traveller:
         yield traveller
 
 
@@ -89,7 +90,8 @@ TEST_CONFIG = {
     "SERVER_NAME": "localhost",
     # Real scrypt costs ~0.1 s a hash: far too slow for thousands of test logins.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    "MFA_REQUIRED_ROLES": "",  # fixtures sign approvers/admins in with a password; enforcement is tested in tests/web/auth
+    # Fixtures sign approvers and admins in with a password; enforcement is tested in tests/web/auth.
+    "MFA_REQUIRED_ROLES": "",
 }
 
 

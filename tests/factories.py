@@ -10,10 +10,26 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pmo_web.extensions import db
+from pmo_web.models import (
+    Benefit,
+    BusinessCase,
+    CaseBenefit,
+    CaseCost,
+    CaseOption,
+    Department,
+    GateCondition,
+    GateDecision,
+    GateReview,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    RaidItem,
+    Score,
+    StrategicPriority,
+    User,
+)
 from pmo_web.models.base import utcnow
-from pmo_web.models import (Benefit, BusinessCase, CaseBenefit, CaseCost, CaseOption, Department,
-                            GateCondition, GateDecision, GateReview, Initiative, Lesson, Milestone, Programme,
-                            RaidItem, Score, StrategicPriority, User)
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
@@ -11,9 +12,23 @@ from sqlalchemy import func, select
 from pmo_web.cli import DEMO_PASSWORD
 from pmo_web.demo import MAX_HISTORY_DAYS, seed
 from pmo_web.extensions import db
-from pmo_web.models import (AuditEvent, Benefit, BusinessCase, Department, GateDecision, GateReview,
-                            GateSetting, Initiative, Lesson, Milestone, Programme, Score, Setting,
-                            StrategicPriority, User)
+from pmo_web.models import (
+    AuditEvent,
+    Benefit,
+    BusinessCase,
+    Department,
+    GateDecision,
+    GateReview,
+    GateSetting,
+    Initiative,
+    Lesson,
+    Milestone,
+    Programme,
+    Score,
+    Setting,
+    StrategicPriority,
+    User,
+)
 from pmo_web.models.base import utcnow
 from workflows.gate import APPROVING_DECISIONS, GATE_MOVES
 from workflows.lifecycle import STATES
@@ -97,7 +112,7 @@ def test_audit_trail_runs_from_draft_to_the_current_state(portfolio):
             continue
         assert chain, initiative.title
         assert chain[0].from_state == "draft"
-        for earlier, later in zip(chain, chain[1:]):
+        for earlier, later in pairwise(chain):
             assert later.from_state == earlier.to_state, initiative.title
         assert chain[-1].to_state == initiative.state
         assert initiative.state_changed_at == chain[-1].created_at
@@ -136,7 +151,7 @@ def test_history_is_spread_over_the_past(portfolio):
     stamps = db.session.scalars(select(AuditEvent.created_at)).all()
     assert all(oldest <= stamp < now for stamp in stamps)
     for chain in _transitions().values():
-        assert all(a.created_at <= b.created_at for a, b in zip(chain, chain[1:]))
+        assert all(a.created_at <= b.created_at for a, b in pairwise(chain))
     ages_in_days = {(now - i.state_changed_at).days for i in portfolio}
     assert len(ages_in_days) >= 15 and max(ages_in_days) >= 60
     for review in db.session.scalars(select(GateReview).where(GateReview.decided_at.is_not(None))):
@@ -157,7 +172,7 @@ def test_delivery_and_closure_data_look_real(portfolio):
         benefits = db.session.scalars(select(Benefit).where(Benefit.initiative_id == initiative.id)).all()
         assert benefits and all(b.accounted_for for b in benefits)
     lessons = db.session.scalars(select(Lesson)).all()
-    assert lessons and all(l.owner and l.dependencies and l.date_added for l in lessons)
+    assert lessons and all(lesson.owner and lesson.dependencies and lesson.date_added for lesson in lessons)
 
 
 def test_seed_demo_command_lists_the_logins(runner):

@@ -73,7 +73,8 @@ class Portfolio:
             factories.make_decided_review(by_state["benefits_review"], users["pmo"], users["approver"], "G4",
                                           "return_for_rework")
         db.session.commit()
-        for initiative in db.session.scalars(select(factories.Initiative).where(factories.Initiative.state == "scoring")):
+        scoring = select(factories.Initiative).where(factories.Initiative.state == "scoring")
+        for initiative in db.session.scalars(scoring):
             if service.open_review(initiative) is None:
                 service.request_review(initiative, users["pmo"], note="Ready")
         db.session.commit()

@@ -15,8 +15,16 @@ from pmo_web import similarity
 from pmo_web.demo import seed
 from pmo_web.extensions import db
 from pmo_web.models import Initiative, User
-from pmo_web.similarity import (DUPLICATE_SCORE, MIN_SCORE, NOT_CANDIDATES, SimilarityIndex, similar_work,
-                                stem, term_counts, words)
+from pmo_web.similarity import (
+    DUPLICATE_SCORE,
+    MIN_SCORE,
+    NOT_CANDIDATES,
+    SimilarityIndex,
+    similar_work,
+    stem,
+    term_counts,
+    words,
+)
 from tests import factories
 
 # ------------------------------------------------------------------------------ words

@@ -15,9 +15,10 @@ entry criteria and in the refusal. Plain Python: the app passes rows and facts i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from transitions import Machine
 

@@ -8,8 +8,9 @@ gaps, ...) and passes them in, so this module never touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Protocol
 
 from transitions import Machine
 
@@ -253,7 +254,7 @@ Guard = Callable[[LifecycleFacts, Mapping[str, Any]], list[str]]
 
 def _merge_target_open(facts: LifecycleFacts, inputs: Mapping[str, Any]) -> list[str]:
     target_id = inputs.get("target_id")
-    if _blank(target_id):
+    if target_id is None or _blank(target_id):
         return []  # already reported as a missing input
     try:
         same = int(target_id) == facts.initiative_id
@@ -357,6 +358,12 @@ class _Subject:
 # -------------------------------------------------------------------------- adapter
 
 
+class InitiativeRow(Protocol):
+    """What a lifecycle needs of the initiative it moves: its state, read and written."""
+
+    state: str
+
+
 class Lifecycle:
     """The lifecycle of one initiative row: asks, explains refusals, and fires triggers.
 
@@ -365,7 +372,7 @@ class Lifecycle:
     machine itself is created lazily on the first question that needs it.
     """
 
-    def __init__(self, row: Any, facts: LifecycleFacts, on_event: EventSink | None = None) -> None:
+    def __init__(self, row: InitiativeRow, facts: LifecycleFacts, on_event: EventSink | None = None) -> None:
         if row.state not in STATES:
             raise ValueError(f"Unknown initiative state {row.state!r}")
         self.row = row
@@ -476,7 +483,9 @@ class Lifecycle:
         self._check_input_names(inputs)
         if self._state_failures(trigger) or self._permission_failures(trigger, actor, by_gate):
             return False
-        return getattr(self._machine_subject(), f"may_{trigger}")(inputs=inputs)
+        # transitions adds may_<trigger> to the subject at run time, out of the type checker's sight.
+        may_fire: Callable[..., bool] = getattr(self._machine_subject(), f"may_{trigger}")
+        return may_fire(inputs=inputs)
 
     def gate_entry_failures(self, gate_code: str) -> list[str]:
         """Why the PMO may not request ``gate_code`` yet: wrong state, then each failed guard by name.

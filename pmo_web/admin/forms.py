@@ -8,12 +8,31 @@ from __future__ import annotations
 import json
 
 from flask import current_app
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovPasswordInput,
-                                                GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from sqlalchemy import func, select
-from wtforms import (BooleanField, EmailField, FieldList, FormField, IntegerField, PasswordField,
-                     SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField,
-                     TextAreaField, ValidationError)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..concurrency import VersionedForm

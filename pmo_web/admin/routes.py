@@ -18,13 +18,24 @@ from ..access import roles_required
 from ..auth.sessions import revoke_if_access_changed
 from ..extensions import db
 from ..htmx import redirect_to, render
-from ..models import (Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User,
-                      UserRole)
+from ..models import Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User, UserRole
 from ..models.users import RANK_LABELS, ROLE_LABELS, ROLES
 from . import bp
-from .forms import (ROLE_HINTS, WEIGHT_FACTORS, DepartmentEditForm, DepartmentForm, EditUserForm, GatesForm,
-                    NewUserForm, PriorityEditForm, PriorityForm, ProgrammeEditForm, ProgrammeForm,
-                    UserFilterForm, WeightsForm)
+from .forms import (
+    ROLE_HINTS,
+    WEIGHT_FACTORS,
+    DepartmentEditForm,
+    DepartmentForm,
+    EditUserForm,
+    GatesForm,
+    NewUserForm,
+    PriorityEditForm,
+    PriorityForm,
+    ProgrammeEditForm,
+    ProgrammeForm,
+    UserFilterForm,
+    WeightsForm,
+)
 
 admin_only = roles_required("admin")
 
@@ -284,7 +295,7 @@ def gates():
     conflict = None
     if form.validate_on_submit():
         def apply():
-            for setting, entry in zip(current, form.gates.entries):
+            for setting, entry in zip(current, form.gates.entries, strict=True):
                 setting.approver_role = entry.form.approver_role.data
                 setting.quorum = entry.form.quorum.data
                 setting.capital_quorum = entry.form.capital_quorum.data
@@ -293,7 +304,9 @@ def gates():
         if conflict is None:
             flash("Gate settings saved. Gate reviews requested from now on use them.", "success")
             return redirect_to(url_for("admin.gates"))
-    return render("admin/gates.html", form=form, gate_rows=list(zip(GATES.values(), form.gates.entries)),
+    # One row per gate: the form always holds four (min_entries = max_entries = 4).
+    gate_rows = list(zip(GATES.values(), form.gates.entries, strict=True))
+    return render("admin/gates.html", form=form, gate_rows=gate_rows,
                   conflict=conflict, status=_status(form, conflict))
 
 

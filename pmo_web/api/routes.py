@@ -25,8 +25,7 @@ from .. import errors
 from ..extensions import db, writing
 from ..models import ApiToken
 from ..models.base import utcnow
-from ..tabular import (AUDIT_EVENTS, BENEFITS, GATE_DECISIONS, LESSONS, MILESTONES, PORTFOLIO, RAID, Dataset,
-                       json_value)
+from ..tabular import AUDIT_EVENTS, BENEFITS, GATE_DECISIONS, LESSONS, MILESTONES, PORTFOLIO, RAID, Dataset, json_value
 from . import v1
 
 PAGE_SIZE = 500

@@ -8,8 +8,16 @@ from .. import access
 from ..htmx import render
 from . import bp
 from .forms import RegisterFilters
-from .register import (REGISTER_PAGE_SIZE, benefit_financial_year, benefits_page, by_category, by_financial_year,
-                       financial_year_label, net_totals, returns_by_initiative)
+from .register import (
+    REGISTER_PAGE_SIZE,
+    benefit_financial_year,
+    benefits_page,
+    by_category,
+    by_financial_year,
+    financial_year_label,
+    net_totals,
+    returns_by_initiative,
+)
 
 
 @bp.get("/benefits")

@@ -9,17 +9,36 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovSelect, GovSubmitInput,
-                                                GovTextArea, GovTextInput)
-from wtforms import (BooleanField, DecimalField, FieldList, FormField, HiddenField,
-                     IntegerField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField)
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 
 from ..benefits.register import financial_year, financial_year_label
 from ..fields import optional_id
 from ..forms import PmoForm, PmoSubform
-from ..models.cases import (BENEFIT_CATEGORIES, COST_CATEGORIES, COST_NATURES, FIVE_CASES,
-                            BusinessCase, CaseBenefit, CaseCost, CaseOption, CaseRisk)
+from ..models.cases import (
+    BENEFIT_CATEGORIES,
+    COST_CATEGORIES,
+    COST_NATURES,
+    FIVE_CASES,
+    BusinessCase,
+    CaseBenefit,
+    CaseCost,
+    CaseOption,
+    CaseRisk,
+)
 
 # What each case must answer, after HM Treasury's Green Book five-case model.
 CASE_HINTS = {

@@ -24,8 +24,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .. import access
-from ..models import (Allocation, AuditEvent, Benefit, Department, GateReview, Initiative, Leave, Milestone, Person,
-                      Programme, RaidItem)
+from ..models import (
+    Allocation,
+    AuditEvent,
+    Benefit,
+    Department,
+    GateReview,
+    Initiative,
+    Leave,
+    Milestone,
+    Person,
+    Programme,
+    RaidItem,
+)
 
 # The models whose rows the KPIs read: writing any of them makes every entry stale.
 READ_BY_KPIS = (Allocation, AuditEvent, Benefit, Department, GateReview, Initiative, Leave, Milestone, Person,

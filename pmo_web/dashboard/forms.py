@@ -1,7 +1,7 @@
 """The dashboard's filters (a GET form: no CSRF): department, programme, funding type, year."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from sqlalchemy import and_, func, or_, select
@@ -20,7 +20,7 @@ from ..models.initiatives import FUNDING_TYPES
 
 def year_start(year: int) -> datetime:
     """1 April of financial year `year`, midnight UTC."""
-    return datetime(year, FIRST_MONTH, 1, tzinfo=timezone.utc)
+    return datetime(year, FIRST_MONTH, 1, tzinfo=UTC)
 
 
 def live_in_year(year: int):

@@ -261,8 +261,8 @@ def cycle_times(scoped) -> list[CycleTime]:
                     func.count().over(partition_by=durations.c.measure).label("count")).subquery("ranked")
     median_at, p90_at = nearest_rank(ranked.c["count"], 50), nearest_rank(ranked.c["count"], 90)
     found: dict[str, dict] = {}
-    for measure, days, position, count, is_median, is_p90 in db.session.execute(
-            select(ranked.c.measure, ranked.c.days, ranked.c.position, ranked.c["count"],
+    for measure, days, count, is_median, is_p90 in db.session.execute(
+            select(ranked.c.measure, ranked.c.days, ranked.c["count"],
                    ranked.c.position == median_at, ranked.c.position == p90_at)
             .where(or_(ranked.c.position == median_at, ranked.c.position == p90_at))):
         figures = found.setdefault(measure, {"count": count})

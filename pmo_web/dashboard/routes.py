@@ -74,7 +74,7 @@ def collect(filters: DashboardFilters, today: date) -> dict:
 
 
 def _percent(share) -> str:
-    return "{:.0%}".format(share) if share is not None else "No data"
+    return f"{share:.0%}" if share is not None else "No data"
 
 
 def _days(days) -> str:

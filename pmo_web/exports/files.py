@@ -29,9 +29,9 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Iterator
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -118,9 +118,10 @@ def build_xlsx(dataset: Dataset, rows: Iterable, marking: str, about: dict[str, 
     sheet.print_title_rows = "1:1"
     sheet.append([_heading(sheet, column.label) for column in dataset.columns])
     count = 0
-    for count, row in enumerate(rows, 1):
+    for row in rows:
         sheet.append([_xlsx_cell(sheet, column.kind, value)
-                      for column, value in zip(dataset.columns, dataset.values(row))])
+                      for column, value in zip(dataset.columns, dataset.values(row), strict=True)])
+        count += 1
     _about_sheet(workbook, marking, {**about, "Rows": str(count)})
     workbook.properties.title = f"{dataset.title} ({marking})"
     workbook.properties.subject = dataset.description

@@ -115,7 +115,8 @@ def _csv_rows(data: bytes):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableFile("The file is not UTF-8 text: in Excel, save it as \"CSV UTF-8\" and upload it again") from None
+        raise UnreadableFile('The file is not UTF-8 text: in Excel, save it as "CSV UTF-8" '
+                             "and upload it again") from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:

@@ -130,5 +130,6 @@ def _preview(upload: ImportUpload, checked, form: RunForm, status: int = 200):
     columns = [TARGET_BY_NAME[name] for _index, name in sorted(upload.mapping.items(), key=lambda i: int(i[0]))
                if name in TARGET_BY_NAME]
     response = render_template("imports/preview.html", upload=upload, checked=checked, columns=columns, form=form,
-                               errors=checked.errors[:ERRORS_SHOWN], more_errors=max(0, len(checked.errors) - ERRORS_SHOWN))
+                               errors=checked.errors[:ERRORS_SHOWN],
+                               more_errors=max(0, len(checked.errors) - ERRORS_SHOWN))
     return response, status

@@ -6,9 +6,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from workflows.lifecycle import (GATE_TRIGGERS, STAGE_OF, STAGES, STATE_LABELS, STATES, TERMINAL_STATES,
-                                 TRIGGER_INPUTS, TRIGGER_LABELS, IllegalTransition, NotPermitted, WorkflowError,
-                                 transition_for, triggers_from)
+from workflows.lifecycle import (
+    GATE_TRIGGERS,
+    STAGE_OF,
+    STAGES,
+    STATE_LABELS,
+    STATES,
+    TERMINAL_STATES,
+    TRIGGER_INPUTS,
+    TRIGGER_LABELS,
+    IllegalTransition,
+    NotPermitted,
+    WorkflowError,
+    transition_for,
+    triggers_from,
+)
 
 from .. import access, history
 from ..errors import workflow_status

@@ -4,9 +4,10 @@ Pure functions over plain values, so the cycle-time arithmetic is tested without
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from workflows.gate import DECISION_LABELS
 from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS, TERMINAL_STATES, TRIGGER_LABELS

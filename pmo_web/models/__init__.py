@@ -12,20 +12,29 @@ from .notifications import DigestSent, EmailOutbox, Notification, NotificationPr
 from .raid import RaidItem
 from .reference import Department, Programme, Setting, StrategicPriority
 from .reports import HighlightReport
-from .resources import (Allocation, Assignment, DemandLine, DemandMonth, Leave, Person, PersonSkill,
-                        Skill)
+from .resources import Allocation, Assignment, DemandLine, DemandMonth, Leave, Person, PersonSkill, Skill
 from .scoring import Score, ScoreAlignment
 from .sessions import LoginAttempt, UserSession
 from .users import RANKS, ROLES, User, UserRole
 
 __all__ = [
-    "AuditEvent", "Benefit", "BusinessCase", "CaseBenefit", "CaseCost", "CaseOption",
-    "CaseRisk", "Department", "GateCondition", "GateDecision", "GateReview", "GateSetting",
-    "Initiative", "Lesson", "LoginAttempt", "Milestone", "Programme", "RaidItem", "RANKS", "ROLES", "Score",
-    "ScoreAlignment", "Setting", "StrategicPriority", "User", "UserRole", "UserSession",
-    "Allocation", "Assignment", "DemandLine", "DemandMonth", "Leave", "Person", "PersonSkill", "Skill",
-    "ApiToken", "RecoveryCode", "SecondFactor", "HighlightReport",
+    "ApiToken",
+    "AuditEvent",
+    "BusinessCase", "CaseBenefit", "CaseCost", "CaseOption", "CaseRisk",
+    "Benefit", "Lesson", "Milestone",
+    "GateCondition", "GateDecision", "GateReview", "GateSetting",
+    "AgendaItem", "Board", "BoardEscalation", "Meeting", "Minute",
+    "ImportMapping", "ImportUpload",
+    "Initiative",
+    "RecoveryCode", "SecondFactor",
     "DigestSent", "EmailOutbox", "Notification", "NotificationPreference",
+    "RaidItem",
+    "Department", "Programme", "Setting", "StrategicPriority",
+    "HighlightReport",
+    "Allocation", "Assignment", "DemandLine", "DemandMonth", "Leave", "Person", "PersonSkill", "Skill",
+    "Score", "ScoreAlignment",
+    "LoginAttempt", "UserSession",
+    "RANKS", "ROLES", "User", "UserRole",
 ]
 
 from .. import history  # noqa: E402  (audit every edit of a register row)

@@ -62,10 +62,14 @@ class BusinessCase(db.Model):
     appraisal_years: Mapped[int] = mapped_column(default=5, server_default="5")
 
     author = relationship("User")
-    options: Mapped[list[CaseOption]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="CaseOption.id")
-    costs: Mapped[list[CaseCost]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="CaseCost.id")
-    benefits: Mapped[list[CaseBenefit]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="CaseBenefit.id")
-    risks: Mapped[list[CaseRisk]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="CaseRisk.id")
+    options: Mapped[list[CaseOption]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                     order_by="CaseOption.id")
+    costs: Mapped[list[CaseCost]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                 order_by="CaseCost.id")
+    benefits: Mapped[list[CaseBenefit]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                       order_by="CaseBenefit.id")
+    risks: Mapped[list[CaseRisk]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                 order_by="CaseRisk.id")
 
     def gaps(self) -> tuple[str, ...]:
         """What stops this version going to Gate 2 (DOMAIN.md 1), by name."""

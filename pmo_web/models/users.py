@@ -1,10 +1,10 @@
 """People who sign in, their department, rank/grade and roles."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 from flask import current_app
 from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db

@@ -14,7 +14,7 @@ send nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, exists, select
 
@@ -22,8 +22,19 @@ from .. import access
 from ..extensions import db
 from ..gates.conditions import conditions_overdue
 from ..gates.service import deferred_reviews
-from ..models import (DigestSent, EmailOutbox, GateReview, GateSetting, HighlightReport, Initiative, Notification,
-                      NotificationPreference, RaidItem, User, UserRole)
+from ..models import (
+    DigestSent,
+    EmailOutbox,
+    GateReview,
+    GateSetting,
+    HighlightReport,
+    Initiative,
+    Notification,
+    NotificationPreference,
+    RaidItem,
+    User,
+    UserRole,
+)
 from ..models.notifications import KIND_LABELS
 from .events import add_notification, email_configured, headline_title, path_for
 from .mail import absolute, footer, subject_line
@@ -128,11 +139,11 @@ def _reports_due(user: User, today: date, waiting: Waiting) -> int:
     since = report_window_start(today)
     issued = select(HighlightReport.id).where(
         HighlightReport.initiative_id == Initiative.id, HighlightReport.status == "issued",
-        HighlightReport.issued_at >= datetime(since.year, since.month, 1, tzinfo=timezone.utc))
+        HighlightReport.issued_at >= datetime(since.year, since.month, 1, tzinfo=UTC))
     told = select(Notification.id).where(
         Notification.user_id == user.id, Notification.kind == "report_due",
         Notification.initiative_id == Initiative.id,
-        Notification.created_at >= datetime(today.year, today.month, 1, tzinfo=timezone.utc))
+        Notification.created_at >= datetime(today.year, today.month, 1, tzinfo=UTC))
     rows = db.session.execute(
         select(Initiative, ~exists(told)).where(and_(Initiative.manager_id == user.id,
                                                      Initiative.state == "delivery", ~exists(issued)))
@@ -166,9 +177,9 @@ def _gate_lines(today: date) -> dict[int, list[tuple[str, str, str, int]]]:
         told = {user.id: user for user in pmo_team if access.can_see(user, initiative)}
         if review.requested_by.active:
             told[review.requested_by_id] = review.requested_by
+        link = path_for("gates.review", review_id=review.id)
         for user_id in told:
-            lines.setdefault(user_id, []).append(("deferral_due", headline, path_for("gates.review", review_id=review.id),
-                                                  initiative.id))
+            lines.setdefault(user_id, []).append(("deferral_due", headline, link, initiative.id))
     for condition in conditions_overdue(today):
         initiative = condition.initiative
         headline = f"A condition of Gate {condition.gate.removeprefix('G')} on {headline_title(initiative)} is overdue"

@@ -112,8 +112,8 @@ def _may_notify(audit_event) -> bool:
 
 def _recipients(session: Session, audit_event):
     """(user, kind, headline, link, raid item id) for each person this event concerns."""
-    from ..models import GateReview, Initiative, User, UserRole
     from .. import access
+    from ..models import GateReview, Initiative, User, UserRole
 
     if not _may_notify(audit_event) or audit_event.initiative_id is None:
         return []  # events about governance records are on no initiative and tell nobody

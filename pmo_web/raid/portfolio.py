@@ -14,12 +14,12 @@ from datetime import date
 
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from workflows.lifecycle import STATE_LABELS, TERMINAL_STATES
 
 from .. import access

@@ -39,8 +39,9 @@ SECTION_HINTS = {
 
 
 def _section(name: str, label: str) -> TextAreaField:
+    too_long = f"{label} must be {TEXT_LIMIT:,} characters or fewer"
     return TextAreaField(label, widget=GovTextArea(), description=SECTION_HINTS[name],
-                         validators=[Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")])
+                         validators=[Length(max=TEXT_LIMIT, message=too_long)])
 
 
 def _rating(label: str, description: str = "") -> RadioField:

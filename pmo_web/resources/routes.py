@@ -23,8 +23,16 @@ from ..htmx import is_partial, render
 from ..models import Allocation, Assignment, DemandLine, DemandMonth, Initiative, Leave, Person, Skill
 from ..models.resources import add_default_skills
 from . import bp, planning, service
-from .forms import (AssignmentForm, CellForm, ConfirmForm, DemandLineForm, GridFilterForm, SkillEditForm,
-                    SkillForm, person_form)
+from .forms import (
+    AssignmentForm,
+    CellForm,
+    ConfirmForm,
+    DemandLineForm,
+    GridFilterForm,
+    SkillEditForm,
+    SkillForm,
+    person_form,
+)
 
 
 @bp.app_template_filter("fte")

@@ -24,8 +24,19 @@ from sqlalchemy.orm import contains_eager
 
 from .. import access
 from ..extensions import db
-from ..models import (Allocation, Assignment, DemandLine, DemandMonth, Department, GateReview, Initiative, Leave,
-                      Person, PersonSkill, Skill)
+from ..models import (
+    Allocation,
+    Assignment,
+    DemandLine,
+    DemandMonth,
+    Department,
+    GateReview,
+    Initiative,
+    Leave,
+    Person,
+    PersonSkill,
+    Skill,
+)
 from . import planning
 from .planning import ZERO, LevelFte, PersonMonth
 

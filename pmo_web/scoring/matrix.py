@@ -6,10 +6,10 @@ mean exact until the single rounding at the end (half up, as people round on pap
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from math import floor
-from typing import Mapping
 
 HIGH_FROM = 70
 MEDIUM_FROM = 40

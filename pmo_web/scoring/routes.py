@@ -12,8 +12,8 @@ from .. import access
 from ..access import initiative_or_404, roles_required
 from ..extensions import db
 from ..htmx import redirect_to, render
-from ..paging import paginate_rows
 from ..models import Department, Initiative, Score, Setting, StrategicPriority
+from ..paging import paginate_rows
 from . import bp, matrix
 from .forms import BacklogFilterForm, score_form
 

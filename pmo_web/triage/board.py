@@ -173,7 +173,7 @@ def lane_counts(user, *conditions) -> dict[str, int]:
         .group_by(Initiative.state)).all())
 
 
-def load_board(user, *conditions, also: int | None = None, expanded: tuple[str, int] | None = None) -> list["Column"]:
+def load_board(user, *conditions, also: int | None = None, expanded: tuple[str, int] | None = None) -> list[Column]:
     """The board's columns: each lane's first LANE_PAGE cards (or, for the `expanded`
     (state, count) lane, its first `count`), and the card `also` wherever it is."""
     position = func.row_number().over(
@@ -192,7 +192,7 @@ def load_board(user, *conditions, also: int | None = None, expanded: tuple[str, 
     return arrange(_cards(rows, user), lane_counts(user, *conditions))
 
 
-def lane_of(columns: list["Column"], state: str) -> "Lane":
+def lane_of(columns: list[Column], state: str) -> Lane:
     """The lane of `state` on a board built by load_board."""
     return next(lane for column in columns for lane in column.lanes if lane.state == state)
 

@@ -6,6 +6,7 @@ and sets PMO_REQUIRE_BROWSER=1 so that a missing browser fails the run instead.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from werkzeug.serving import make_server
 from pmo_web import create_app
 from pmo_web.extensions import db
 from tests import factories
+from tests.browser import axe
 
 CHROMIUM = os.environ.get("PMO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,6 +77,32 @@ def page_as(browser, live_app):
         page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def axe_page_as(browser, live_app):
+    """axe_page_as(role) -> a page signed in as that role, in a context that bypasses CSP
+    (which would, rightly, block the injected axe script) with axe installed."""
+    from playwright.sync_api import expect
+
+    contexts = []
+
+    def open_as(role: str):
+        context = browser.new_context(base_url=live_app.config["LIVE_URL"], bypass_csp=True)
+        axe.install(context)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto("/login")
+        page.get_by_label("Email address").fill(f"{role}@example.test")
+        page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).not_to_have_url(re.compile(r"/login"))
         return page
 
     yield open_as

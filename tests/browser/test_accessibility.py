@@ -7,8 +7,9 @@ lifecycle state, because each state draws different sections and buttons.
 
 The htmx tests then act as a person would (the kanban's Move menu and filters, the score's
 live preview, inline milestone and benefit rows, a benefit added at review, "add another" in
-the business case, a refused move, an invalid inline save) and after each swap check the page again and that keyboard focus is
-somewhere sensible: never lost to <body>, but in or on the swapped region or its error summary.
+the business case, a refused move, an invalid inline save) and after each swap check the page
+again and that keyboard focus is somewhere sensible: never lost to <body>, but in or on the
+swapped region or its error summary.
 """
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ def meeting_id(live_app) -> int:
         make_decision(review, users["approver"])
         meeting = make_meeting(corporate, days=-1, status="held")
         db.session.add(AgendaItem(meeting_id=meeting.id, position=1, kind="gate_review", gate_review_id=review.id,
-                                  initiative_id=initiative.id, title=f"{initiative.reference} {initiative.title}: Gate 2"))
+                                  initiative_id=initiative.id,
+                                  title=f"{initiative.reference} {initiative.title}: Gate 2"))
         db.session.commit()
         return meeting.id
 

@@ -76,7 +76,8 @@ def test_single_sign_on(page, provider):
     page.get_by_role("button", name="Sign out").click()
     provider.next_claims = {"aud": "another-service"}
     page.get_by_role("button", name="Sign in with Northshire ID").click()
-    expect(page.locator(".govuk-error-summary:not(#app-error-banner)")).to_contain_text("was not meant for this service")
+    error_summary = page.locator(".govuk-error-summary:not(#app-error-banner)")
+    expect(error_summary).to_contain_text("was not meant for this service")
     no_violations(page, "a refused single sign-on")
 
 

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from pmo_web.extensions import db
 from pmo_web.models import AuditEvent, Initiative
 from tests.browser.test_accessibility import no_violations
-from tests.browser.test_lessons import page_as  # noqa: F401  (signed-in pages with axe installed)
 
 TRACKER = ("\ufeffProject;Status;Business unit;Rough cost;Notes\r\n"
            "Drone pilot;Delivery;Contact Management;£10,000 to £100,000;Two drones for search\r\n"
@@ -22,10 +21,10 @@ def checked(page, after: str) -> None:
     no_violations(page, after)
 
 
-def test_upload_map_preview_and_import_a_csv(page_as, live_app, tmp_path):  # noqa: F811
+def test_upload_map_preview_and_import_a_csv(axe_page_as, live_app, tmp_path):
     tracker = tmp_path / "old-tracker.csv"
     tracker.write_bytes(TRACKER)
-    page = page_as("pmo")
+    page = axe_page_as("pmo")
     page.goto("/initiatives")
     page.get_by_role("link", name="Import initiatives from an existing tracker").click()
     expect(page.get_by_role("heading", name="Import a tracker")).to_be_visible()
@@ -67,10 +66,10 @@ def test_upload_map_preview_and_import_a_csv(page_as, live_app, tmp_path):  # no
         assert kinds == ["import", "import"]
 
 
-def test_a_file_with_problems_shows_them_row_by_row(page_as, live_app, tmp_path):  # noqa: F811
+def test_a_file_with_problems_shows_them_row_by_row(axe_page_as, live_app, tmp_path):
     tracker = tmp_path / "bad-tracker.csv"
     tracker.write_bytes(b"Title,State,Department\r\nNo such place,Triage,Narnia\r\n,Pending,Contact Management\r\n")
-    page = page_as("admin")
+    page = axe_page_as("admin")
     page.goto("/import")
     page.get_by_label("Upload a file").set_input_files(str(tracker))
     page.get_by_role("button", name="Upload and continue").click()

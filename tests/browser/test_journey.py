@@ -12,7 +12,7 @@ until an approver waives it. axe checks the screens these add.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -279,7 +279,7 @@ def test_a_request_goes_from_submission_to_closure(users, axe_pages, live_app, t
     open_initiative(pmo, initiative_id)
     expect(pmo.locator("#gate-outcome")).to_contain_text(DEFERRAL)
 
-    test_clock.move_to(datetime.combine(tomorrow, time(8, 0), tzinfo=timezone.utc))
+    test_clock.move_to(datetime.combine(tomorrow, time(8, 0), tzinfo=UTC))
     result = live_app.test_cli_runner().invoke(args=["send-digest", "--day", tomorrow.isoformat()])
     assert result.exit_code == 0, result.output
     axe_pages.sign_in_again()

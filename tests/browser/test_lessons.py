@@ -17,7 +17,6 @@ from playwright.sync_api import Page, expect
 from pmo_web.extensions import db
 from pmo_web.models import Lesson, User
 from tests import factories
-from tests.browser import axe
 from tests.browser.test_accessibility import no_violations, settled, wait_for_focus_in
 
 
@@ -41,30 +40,6 @@ def initiative_id(live_app) -> int:
         return initiative.id
 
 
-@pytest.fixture
-def page_as(browser, live_app):
-    """page_as(role) -> a page signed in as that role, in a context that bypasses CSP
-    (which would, rightly, block the injected axe script) with axe installed."""
-    contexts = []
-
-    def open_as(role: str) -> Page:
-        context = browser.new_context(base_url=live_app.config["LIVE_URL"], bypass_csp=True)
-        axe.install(context)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto("/login")
-        page.get_by_label("Email address").fill(f"{role}@example.test")
-        page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).not_to_have_url(re.compile(r"/login"))
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
 def mark_page(page: Page) -> None:
     """Set a marker that a reload would lose: the test checks every step stayed in the page."""
     page.evaluate("window.lessonsMarker = 'same page'")
@@ -74,8 +49,8 @@ def still_same_page(page: Page) -> None:
     assert page.evaluate("window.lessonsMarker") == "same page", "the page reloaded"
 
 
-def test_add_edit_delete_and_undo_a_lesson_inline(page_as, live_app, initiative_id):
-    page = page_as("pmo")
+def test_add_edit_delete_and_undo_a_lesson_inline(axe_page_as, live_app, initiative_id):
+    page = axe_page_as("pmo")
     page.goto(f"/initiatives/{initiative_id}/lessons")
     page.wait_for_load_state("load")
     mark_page(page)
@@ -152,8 +127,8 @@ def test_add_edit_delete_and_undo_a_lesson_inline(page_as, live_app, initiative_
     still_same_page(page)
 
 
-def test_search_the_library_as_you_type(page_as, initiative_id):
-    page = page_as("viewer")
+def test_search_the_library_as_you_type(axe_page_as, initiative_id):
+    page = axe_page_as("viewer")
     page.goto("/lessons")
     page.wait_for_load_state("load")
     mark_page(page)
@@ -173,8 +148,8 @@ def test_search_the_library_as_you_type(page_as, initiative_id):
     still_same_page(page)
 
 
-def test_the_benefits_register(page_as, initiative_id):
-    page = page_as("viewer")
+def test_the_benefits_register(axe_page_as, initiative_id):
+    page = axe_page_as("viewer")
     page.goto("/benefits")
     expect(page.get_by_role("heading", name="Benefits register")).to_be_visible()
     expect(page.get_by_role("table", name="By financial year")).to_contain_text("2026/27")
@@ -187,16 +162,17 @@ def test_the_benefits_register(page_as, initiative_id):
     no_violations(page, "filtering the benefits register")
 
 
-def test_delete_and_undo_a_benefit_at_review(page_as, live_app):
+def test_delete_and_undo_a_benefit_at_review(axe_page_as, live_app):
     from pmo_web.models import Benefit
 
     with live_app.app_context():
         requester = db.session.scalar(db.select(User).where(User.email == "requester@example.test"))
-        reviewed = factories.make_initiative(owner=requester, state="benefits_review", title="Mobile fingerprint scanners")
+        reviewed = factories.make_initiative(owner=requester, state="benefits_review",
+                                             title="Mobile fingerprint scanners")
         benefit_id = factories.make_benefit(reviewed, name="Fewer custody trips", planned_value=Decimal("30000")).id
         db.session.commit()
         initiative_id = reviewed.id
-    page = page_as("pmo")
+    page = axe_page_as("pmo")
     page.goto(f"/initiatives/{initiative_id}/benefits-review")
     page.wait_for_load_state("load")
     mark_page(page)
@@ -235,13 +211,13 @@ def test_delete_and_undo_a_benefit_at_review(page_as, live_app):
     still_same_page(page)
 
 
-def test_a_lesson_added_at_review_completes_the_closure_criterion_in_place(page_as, live_app):
+def test_a_lesson_added_at_review_completes_the_closure_criterion_in_place(axe_page_as, live_app):
     with live_app.app_context():
         requester = db.session.scalar(db.select(User).where(User.email == "requester@example.test"))
         reviewed = factories.make_initiative(owner=requester, state="benefits_review", title="Control room rota tool")
         db.session.commit()
         initiative_id = reviewed.id
-    page = page_as("pmo")
+    page = axe_page_as("pmo")
     page.goto(f"/initiatives/{initiative_id}/benefits-review")
     page.wait_for_load_state("load")
     mark_page(page)

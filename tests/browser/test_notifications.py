@@ -9,9 +9,9 @@ from playwright.sync_api import Page, expect
 
 from pmo_web.extensions import db
 from pmo_web.models import Notification, User
+from tests import factories
 from tests.browser import axe
 from tests.browser.test_accessibility import no_violations, wait_for_focus_in
-from tests import factories
 
 
 @pytest.fixture(scope="module")

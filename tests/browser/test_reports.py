@@ -13,7 +13,6 @@ from pmo_web.extensions import db
 from pmo_web.models import User
 from tests import factories
 from tests.browser.test_accessibility import no_violations as axe_finds_nothing
-from tests.browser.test_lessons import page_as  # noqa: F401  (signed-in pages with axe, CSP bypassed)
 from tests.web.reports.world import PERIOD_START, make_report
 
 
@@ -39,8 +38,8 @@ def initiative_id(live_app) -> int:
         return initiative.id
 
 
-def test_write_and_issue_a_highlight_report(page_as, initiative_id):
-    page = page_as("pmo")
+def test_write_and_issue_a_highlight_report(axe_page_as, initiative_id):
+    page = axe_page_as("pmo")
     page.goto(f"/initiatives/{initiative_id}")
     expect(page.get_by_text("Outside tolerance: an exception report is needed.")).to_be_visible()
     page.get_by_role("link", name="Highlight reports").click()

@@ -169,7 +169,8 @@ class StaffMember:
             with self.opener.open(request, timeout=REQUEST_TIMEOUT) as response:
                 status, text, location = response.status, response.read().decode(), response.headers.get("Location", "")
         except urllib.error.HTTPError as refusal:
-            status, text, location = refusal.code, refusal.read().decode(errors="replace"), refusal.headers.get("Location", "")
+            status, text = refusal.code, refusal.read().decode(errors="replace")
+            location = refusal.headers.get("Location", "")
         self.tally.response(self.action, method, time.perf_counter() - started, status)
         if status not in expect:
             raise Unexpected(f"{self.email}: {method} {path} -> {status} (expected {expect})")

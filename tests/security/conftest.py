@@ -24,11 +24,11 @@ from pmo_web.models import ApiToken, Benefit, DemandLine, GateCondition, Lesson,
 from pmo_web.models.sessions import BOOKKEEPING_TABLES
 from tests import factories
 from tests.security.route_matrix import MATRIX, ROLES
+from tests.web.governance.world import add_governance_rows
+from tests.web.imports.world import add_import_rows
 from tests.web.reports.world import add_report_rows, world_report_id
 from tests.web.resources.world import MONTH as RESOURCE_MONTH
 from tests.web.resources.world import add_resource_rows
-from tests.web.governance.world import add_governance_rows
-from tests.web.imports.world import add_import_rows
 from workflows.lifecycle import STATES, GuardRefused, IllegalTransition
 
 # The token htmx sends on every request, from <body hx-headers='{"X-CSRFToken": "..."}'>.

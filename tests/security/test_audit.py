@@ -11,7 +11,7 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -152,7 +152,7 @@ def test_a_row_from_before_the_subject_columns_keeps_its_hash():
     what the code of that time computed), so no migration rewrites them."""
     row = SimpleNamespace(initiative_id=42, gate_review_id=None, kind="transition", trigger="submit",
                           from_state="draft", to_state="submitted", actor_id=7, reason="Ready", detail={"n": 1},
-                          created_at=datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc))
+                          created_at=datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
     before = "362fbc80e7a05bd8301d8ed9103d886fc248d58743311235376a6c4feecac0d0"
     assert audit.chain_hash(audit.GENESIS, row) == before
     assert audit.chain_hash(audit.GENESIS, SimpleNamespace(**vars(row), subject_kind=None, subject_id=None)) == before

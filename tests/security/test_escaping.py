@@ -19,11 +19,11 @@ handler, no <img src=x>, no hx-* attribute pointing at the payload's URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
 from html.parser import HTMLParser
-from typing import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,10 +34,19 @@ from sqlalchemy import func, select, update
 
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import (Assignment, Board, GateCondition, GateReview, Initiative, Meeting, Milestone, Person,
-                            Skill)
-from pmo_web.workflow import fire
+from pmo_web.models import (
+    Assignment,
+    Board,
+    GateCondition,
+    GateReview,
+    Initiative,
+    Meeting,
+    Milestone,
+    Person,
+    Skill,
+)
 from pmo_web.models.raid import ESCALATION_BOARDS
+from pmo_web.workflow import fire
 from tests import factories
 from tests.security.conftest import sign_in
 from tests.web.resources import world as resource_rows

@@ -29,9 +29,9 @@ from sqlalchemy import func, select
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
 from tests import factories
-from tests.web.auth.totp import code_from_setup_page
 from tests.security.conftest import World, changed_tables, database_snapshot, sign_in
 from tests.security.route_matrix import MATRIX, OBJECT_ARGS, ROLES, methods_of
+from tests.web.auth.totp import code_from_setup_page
 from workflows.lifecycle import STATES, triggers_from
 
 # ----------------------------------------------------------------- outsiders and children

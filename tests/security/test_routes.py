@@ -13,8 +13,14 @@ from flask import url_for
 
 from pmo_web import create_app
 from tests.security.conftest import sign_in
-from tests.security.route_matrix import (MATRIX, PUBLIC, ROLES, login_redirect_problem, matrix_gaps,
-                                         unprotected_endpoints)
+from tests.security.route_matrix import (
+    MATRIX,
+    PUBLIC,
+    ROLES,
+    login_redirect_problem,
+    matrix_gaps,
+    unprotected_endpoints,
+)
 
 
 def test_matrix_covers_every_endpoint(app):

@@ -491,8 +491,8 @@ def _probe_post(prober: Prober, app, endpoint: str, combos, roles=ROLES):
 # auth.second_factor_code draws its form only after a right password to an enrolled account
 # (tests/web/auth/test_mfa.py posts to it); here it is posted to blind.
 FORMLESS = {"auth.logout", "auth.second_factor_code", "auth.second_factor_recovery_codes",
-            "auth.second_factor_remove", "auth.second_factor_reset", "api.token_revoke", "raid.item_restore", "lessons.delete", "lessons.restore",
-            "review.benefit_delete", "review.benefit_restore", "imports.run",
+            "auth.second_factor_remove", "auth.second_factor_reset", "api.token_revoke", "raid.item_restore",
+            "lessons.delete", "lessons.restore", "review.benefit_delete", "review.benefit_restore", "imports.run",
             "notifications.mark_all_read", "gates.request_again"}
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import importlib
 import io
 import pkgutil
-
-import pytest
 from decimal import Decimal
 
+import pytest
 from flask import request
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -80,7 +79,8 @@ class Probe(PmoForm):
 
 
 class ProbeRow(PmoSubform):
-    quorum = IntegerField("Approvals needed", validators=[NumberRange(1, 5, "Approvals needed must be between 1 and 5")])
+    quorum = IntegerField("Approvals needed",
+                          validators=[NumberRange(1, 5, "Approvals needed must be between 1 and 5")])
 
 
 WRITTEN = "must be written with the digits 0 to 9"
@@ -226,6 +226,7 @@ def test_what_the_attack_test_sent_is_refused_with_a_message(client, auth, users
 
 def test_direction_controls_are_taken_out_of_a_title(client, auth, users):
     auth.login(users["requester"])
-    response = client.post("/requests/new", data={"title": "\u202eCCTV\u202c for \u2066Eastgate\u2069", "save_draft": "y"})
+    response = client.post("/requests/new",
+                           data={"title": "\u202eCCTV\u202c for \u2066Eastgate\u2069", "save_draft": "y"})
     assert response.status_code == 303
     assert db.session.scalar(select(Initiative.title)) == "CCTV for Eastgate"

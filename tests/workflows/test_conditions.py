@@ -132,10 +132,12 @@ DATA = OpenCondition("G2", "Agree the data-sharing terms", "Information Manager"
 TRAINING = OpenCondition("G3", "Train the last shift", "Project manager", date(2026, 12, 1))
 SCORE = OpenCondition("G1", "Confirm the sponsor", "Ch Supt A. Example", date(2026, 5, 1))
 
-COSTS_OPEN = "Condition set at Gate 2 is still open: Submit revised costs (owner: Head of Finance, due 30 September 2026)"
+COSTS_OPEN = ("Condition set at Gate 2 is still open: Submit revised costs "
+              "(owner: Head of Finance, due 30 September 2026)")
 DATA_OPEN = ("Condition set at Gate 2 is still open: Agree the data-sharing terms "
              "(owner: Information Manager, due 1 July 2026)")
-TRAINING_OPEN = "Condition set at Gate 3 is still open: Train the last shift (owner: Project manager, due 1 December 2026)"
+TRAINING_OPEN = ("Condition set at Gate 3 is still open: Train the last shift "
+                 "(owner: Project manager, due 1 December 2026)")
 SCORE_OPEN = "Condition set at Gate 1 is still open: Confirm the sponsor (owner: Ch Supt A. Example, due 1 May 2026)"
 
 

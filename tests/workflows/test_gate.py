@@ -284,7 +284,8 @@ def test_conditions_are_carried_on_the_event_and_outcome():
     _, gate_review, events = review()
     result = gate_review.decide(ALICE, "approve_with_conditions", comment="Subject to", conditions=[CONDITION])
     assert result.conditions == (CONDITION,)
-    assert events[0].detail["conditions"] == [{"text": "Submit revised costs", "owner": "Finance lead", "due": "2025-09-30"}]
+    assert events[0].detail["conditions"] == [
+        {"text": "Submit revised costs", "owner": "Finance lead", "due": "2025-09-30"}]
 
 
 def test_defer_needs_a_date():

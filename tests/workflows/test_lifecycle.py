@@ -133,7 +133,8 @@ def expected_by_hand(state: str, trigger: str, who: str) -> type[WorkflowError] 
     return LEGAL[(state, trigger)]
 
 
-def assert_refused(row: SimpleNamespace, lifecycle: Lifecycle, events: list, error: type, trigger: str, actor: Actor, **kw):
+def assert_refused(row: SimpleNamespace, lifecycle: Lifecycle, events: list, error: type, trigger: str, actor: Actor,
+                   **kw):
     """Firing raises ``error``, leaves the row where it was and reports nothing."""
     before = row.state
     with pytest.raises(error) as raised:
@@ -320,7 +321,8 @@ GUARD_CASES = [
     ),
     pytest.param(
         "benefits_review", "close",
-        {"benefits_without_actual": ("Officer hours", "Cost avoidance"), "lesson_count": 0, "satisfaction_recorded": False},
+        {"benefits_without_actual": ("Officer hours", "Cost avoidance"), "lesson_count": 0,
+         "satisfaction_recorded": False},
         {},
         [
             "Benefit has no actual or reason: Officer hours",
@@ -395,7 +397,8 @@ def test_checks_run_in_order_state_then_actor_then_guards():
 def test_refusals_report_every_category():
     row, lifecycle, _ = build("triage")
     assert lifecycle.refusals("reject", VIEWER) == ["Only the PMO may reject", "A reason is required"]
-    assert lifecycle.refusals("submit", VIEWER) == ["Submit is not possible from Triage", "Only the owner of the initiative may submit"]
+    assert lifecycle.refusals("submit", VIEWER) == [
+        "Submit is not possible from Triage", "Only the owner of the initiative may submit"]
 
 
 def test_unknown_trigger_is_illegal():
@@ -501,7 +504,8 @@ def test_available_triggers(state: str, who: str):
                      ["Initiative is not in Scoring", "No current score"], id="g1-wrong-state"),
         pytest.param("G2", "business_case", {}, [], id="g2-ready"),
         pytest.param("G2", "business_case",
-                     {"business_case_gaps": ("Economic case", "At least one option", "Costs", "At least one planned benefit")},
+                     {"business_case_gaps": ("Economic case", "At least one option", "Costs",
+                                             "At least one planned benefit")},
                      ["Business case incomplete: Economic case", "Business case incomplete: At least one option",
                       "Business case incomplete: Costs", "Business case incomplete: At least one planned benefit"],
                      id="g2-gaps"),

@@ -39,7 +39,8 @@ from workflows.lifecycle import (
     WorkflowError,
 )
 
-REQUESTER = Actor(1, frozenset({"requester", "approver"}))  # holds the approver role, so only the requester rule stops them
+# Holds the approver role too, so only the rule about requesters stops them.
+REQUESTER = Actor(1, frozenset({"requester", "approver"}))
 ACTORS = [
     REQUESTER,
     Actor(2, frozenset({"pmo"})),

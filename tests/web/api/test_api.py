@@ -12,8 +12,17 @@ import pytest
 from sqlalchemy import or_, select
 
 from pmo_web.extensions import db
-from pmo_web.models import (ApiToken, AuditEvent, Benefit, GateDecision, GateReview, Initiative, Lesson,
-                            Milestone, RaidItem)
+from pmo_web.models import (
+    ApiToken,
+    AuditEvent,
+    Benefit,
+    GateDecision,
+    GateReview,
+    Initiative,
+    Lesson,
+    Milestone,
+    RaidItem,
+)
 from pmo_web.models.base import utcnow
 from pmo_web.tabular import DATASETS
 from tests.security.conftest import changed_tables, database_snapshot

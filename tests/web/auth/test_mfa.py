@@ -221,7 +221,8 @@ class Change:
 
 CHANGES = [
     Change("set up or replace", "GET", "/account/second-factor/setup",
-           lambda response: response.status_code == 200 and "Set up your second factor" in response.get_data(as_text=True)),
+           lambda response: (response.status_code == 200
+                             and "Set up your second factor" in response.get_data(as_text=True))),
     Change("get new recovery codes", "POST", "/account/second-factor/recovery-codes",
            lambda response: len(CODE_SHOWN.findall(response.get_data(as_text=True))) == 10),
     Change("turn off", "POST", "/account/second-factor/remove",

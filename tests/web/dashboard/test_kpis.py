@@ -1,6 +1,6 @@
 """The dashboard's arithmetic on small hand-built portfolios: every KPI worked out by
 pmo_web/dashboard/kpis.py (SQL aggregates) against numbers worked out by hand."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from pmo_web.models import AuditEvent, Milestone
 from tests import factories
 
 TODAY = date(2026, 11, 26)
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -110,9 +110,9 @@ def test_cycle_time_medians_and_90th_percentiles_come_from_the_audit_trail(users
 
 
 def test_satisfaction_mean_and_trend_by_quarter_of_closure(users, scoped):
-    for score, closed in ((5, datetime(2025, 3, 31, 12, tzinfo=timezone.utc)),
-                          (4, datetime(2024, 4, 1, 12, tzinfo=timezone.utc)),
-                          (2, datetime(2025, 4, 1, 12, tzinfo=timezone.utc))):
+    for score, closed in ((5, datetime(2025, 3, 31, 12, tzinfo=UTC)),
+                          (4, datetime(2024, 4, 1, 12, tzinfo=UTC)),
+                          (2, datetime(2025, 4, 1, 12, tzinfo=UTC))):
         make(users, "closed", satisfaction_score=score, state_changed_at=closed)
     make(users, "closed", satisfaction_score=None)
     make(users, "benefits_review", satisfaction_score=1)  # not closed yet

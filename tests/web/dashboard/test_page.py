@@ -2,7 +2,7 @@
 the filters (bad values ignored, never a 500), the charts (title, description and a table
 with the same numbers), the cache, and a fixed number of statements at two sizes."""
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -92,7 +92,7 @@ def test_the_year_filter_counts_work_live_in_that_financial_year(client, auth, u
         factories.make_initiative(owner=users["requester"], state=state, submitted_at=submitted,
                                   state_changed_at=changed)
 
-    at = lambda *day: datetime(*day, tzinfo=timezone.utc)  # noqa: E731
+    at = lambda *day: datetime(*day, tzinfo=UTC)  # noqa: E731
     made("delivery", at(2024, 6, 1), at(2024, 7, 1))  # live from 2024/25 on
     made("rejected", at(2024, 6, 1), at(2025, 3, 31))  # ended in 2024/25
     made("delivery", at(2025, 4, 1), at(2025, 5, 1))  # submitted in 2025/26
@@ -137,7 +137,7 @@ def test_each_chart_has_a_title_a_description_and_a_table_of_the_same_numbers(cl
         labels = re.findall(r'class="app-chart__label"[^>]*>([^<]*)<', svg)
         values = re.findall(r'class="app-chart__value"[^>]*>([^<]*)<', svg)
         assert labels and len(labels) == len(values)
-        for label, value in zip(labels, values):
+        for label, value in zip(labels, values, strict=True):
             assert label in table and value in table, (chart_id, label, value)
     assert "£500" in body and "£120" in body  # planned and realised, in the chart and its table
     assert 'style="' not in body.split('id="dashboard-kpis"', 1)[1]

@@ -46,7 +46,7 @@ def test_portfolio_csv_has_the_bom_headings_rows_and_marking(client, auth, users
     assert response.headers["Content-Disposition"] == f'attachment; filename="OFFICIAL-portfolio-{TODAY}.csv"'
     rows = read_csv(response)
     assert rows[0] == PORTFOLIO.headings
-    body = [dict(zip(rows[0], row)) for row in rows[1:]]
+    body = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     # The draft is never exported; the other department's initiative is (the PMO sees all).
     assert [int(row["Id"]) for row in body] == [i.id for i in world.exported]
     assert all(row["Security marking"] == "OFFICIAL" for row in body)
@@ -158,7 +158,7 @@ def test_every_dataset_downloads_in_both_formats(client, auth, users, world, dat
 def test_gate_decisions_carry_their_conditions(client, auth, users, world):
     auth.login(users["pmo"])
     rows = read_csv(client.get("/exports/gate-decisions.csv"))
-    record = dict(zip(rows[0], rows[1]))
+    record = dict(zip(rows[0], rows[1], strict=True))
     decision = db.session.scalars(select(GateDecision)).one()
     assert int(record["Id"]) == decision.id and record["Decision"] == "Approve with conditions"
     assert record["Conditions"] == "2"

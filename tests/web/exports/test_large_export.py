@@ -69,7 +69,8 @@ def test_five_thousand_initiatives_export_whole_in_bounded_memory(client, auth, 
     bulk_portfolio(users)
     auth.login(users["pmo"])
     body, seconds, peak = measure(client, "/exports/portfolio.xlsx")
-    print(f"\nXLSX of {SIZE} initiatives: {seconds:.2f} s CPU, peak {peak / 2**20:.1f} MiB, {len(body) / 2**20:.2f} MiB")
+    print(f"\nXLSX of {SIZE} initiatives: {seconds:.2f} s CPU, peak {peak / 2**20:.1f} MiB, "
+          f"{len(body) / 2**20:.2f} MiB")
     sheet = load_workbook(io.BytesIO(body), read_only=True)["Portfolio"]
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == SIZE + 1

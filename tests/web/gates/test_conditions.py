@@ -215,8 +215,8 @@ def test_inline_the_row_becomes_a_form_and_comes_back_closed(client, auth, users
     condition = the_condition(review)
     auth.login(users["pmo"])
     form = client.get(action_url(condition, "met"), headers=HX).get_data(as_text=True)
-    assert form.startswith("<tr") and 'id="condition-%d"' % condition.id in form
-    assert 'hx-post="%s"' % action_url(condition, "met") in form and 'name="version" type="hidden" value="1"' in form
+    assert form.startswith("<tr") and f'id="condition-{condition.id}"' in form
+    assert f'hx-post="{action_url(condition, "met")}"' in form and 'name="version" type="hidden" value="1"' in form
     response = close(client, condition, "met", EVIDENCE, htmx=True)
     row = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in row

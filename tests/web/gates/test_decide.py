@@ -8,8 +8,17 @@ from sqlalchemy import delete, insert, select
 
 from pmo_web.extensions import db
 from pmo_web.gates import service
-from pmo_web.models import (AuditEvent, Benefit, BusinessCase, CaseCost, GateCondition, GateDecision,
-                            GateReview, GateSetting, Initiative)
+from pmo_web.models import (
+    AuditEvent,
+    Benefit,
+    BusinessCase,
+    CaseCost,
+    GateCondition,
+    GateDecision,
+    GateReview,
+    GateSetting,
+    Initiative,
+)
 from tests import factories
 
 from .helpers import count

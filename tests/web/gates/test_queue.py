@@ -8,9 +8,9 @@ from flask import url_for
 from sqlalchemy import event
 
 from pmo_web.extensions import db
-from pmo_web.templating import uk_date
 from pmo_web.gates import service
 from pmo_web.models import GateSetting
+from pmo_web.templating import uk_date
 from tests import factories
 
 from .helpers import GATE_STATES

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -24,7 +24,7 @@ from tests.web.governance.world import make_meeting
 @pytest.fixture
 def moment():
     """The instant the action happens, held still so the event's time can be checked exactly."""
-    at = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     with time_machine.travel(at, tick=False):
         yield at
 

@@ -27,7 +27,8 @@ def portfolio(users, boards):
     decided.state, decided.outcome = "decided", "approved"
     delivery = factories.make_initiative(owner=owner, state="delivery", title="Digital evidence")
     to_layer = factories.make_raid_item(delivery, title="Cloud supplier exit risk", escalated=True,
-                                        escalated_to="Digital and Technology Board", escalation_note="Decide the exit plan")
+                                        escalated_to="Digital and Technology Board",
+                                        escalation_note="Decide the exit plan")
     to_corporate = factories.make_raid_item(delivery, kind="issue", title="Licences expire", escalated=True,
                                             escalated_to="Corporate Delivery Board", escalation_note="Fund renewal")
     closed = factories.make_raid_item(delivery, title="Closed risk", status="closed", escalated=True,
@@ -93,7 +94,8 @@ def test_layer_agenda_takes_only_raid_items_escalated_to_it(client, auth, users,
     assert "Cloud supplier exit risk" in body and "Decide the exit plan" in body
     assert "Closed risk" not in body
     assert "Licences expire" not in body
-    assert "Body worn video" not in body and "Custody rebuild" not in body  # the layer board does not hear the portfolio
+    # The layer board does not hear the portfolio.
+    assert "Body worn video" not in body and "Custody rebuild" not in body
 
 
 def test_agenda_shows_only_initiatives_the_reader_may_see(client, auth, users, boards, portfolio):

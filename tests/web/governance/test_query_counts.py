@@ -18,7 +18,7 @@ def build(users, size: int) -> dict:
     """`size` of every agenda source on fresh boards, a held meeting that froze them, with
     minutes and an escalation from a layer board; returns the meetings to open."""
     executive, corporate, layer = make_boards(suffix=f" {size}")
-    for n in range(size):
+    for _ in range(size):
         owner = factories.make_user(department=users["requester"].department)
         case = factories.make_initiative(owner=owner, state="business_case")
         make_decision(make_review(case, users["pmo"]), users["approver"])

@@ -209,7 +209,10 @@ def test_a_file_is_imported_into_the_right_states_with_audit_rows(client, pmo, r
     uid = import_through(client, data, name)
     made = db.session.scalars(select(Initiative).order_by(Initiative.id)).all()
     assert [(i.title, i.state) for i in made] == [
-        ("Imported initiative 1", "delivery"), ("Imported initiative 2", "triage"), ("Imported initiative 3", "delivery")]
+        ("Imported initiative 1", "delivery"),
+        ("Imported initiative 2", "triage"),
+        ("Imported initiative 3", "delivery"),
+    ]
     first = made[0]
     assert first.department.name == "Contact Management" and first.cost_band == "10k_100k"
     assert first.planned_end == date(2027, 5, 31) and first.budget_approved == Decimal("12500.50")
@@ -296,12 +299,13 @@ def test_an_export_of_the_portfolio_maps_itself(client, pmo, users):
         exported = client.get(f"/exports/portfolio.{file_format}").get_data()
         uid = upload_id(upload(client, exported, f"portfolio.{file_format}"))
         stored = db.session.get(ImportUpload, uid)
-        chosen = dict(zip(stored.headers, mapping_page_choices(client, uid)))
+        chosen = dict(zip(stored.headers, mapping_page_choices(client, uid), strict=True))
         assert {heading: target for heading, target in chosen.items() if target} == {
             "Title": "title", "Department": "department", "Programme": "programme", "State": "state",
-            "Requester": "owner", "Sponsor": "sponsor", "Manager": "manager", "Strategic priority": "strategic_priority",
-            "Rough cost": "cost_band", "Funding type": "funding_type", "Approved budget (GBP)": "budget_approved",
-            "Forecast cost (GBP)": "budget_forecast", "Actual cost (GBP)": "budget_actual", "Planned end": "planned_end",
+            "Requester": "owner", "Sponsor": "sponsor", "Manager": "manager",
+            "Strategic priority": "strategic_priority", "Rough cost": "cost_band", "Funding type": "funding_type",
+            "Approved budget (GBP)": "budget_approved", "Forecast cost (GBP)": "budget_forecast",
+            "Actual cost (GBP)": "budget_actual", "Planned end": "planned_end",
             "Forecast end": "forecast_end", "Delivery confidence": "delivery_confidence",
             "Confidence justification": "confidence_justification",
             "Stakeholder satisfaction (1-5)": "satisfaction_score", "Reason it ended": "outcome_reason",
@@ -384,7 +388,7 @@ def test_nothing_is_imported_when_the_last_row_fails(client, pmo, runner, monkey
 def test_imported_markup_is_shown_escaped(client, pmo):
     script = "<script>alert(1)</script>"
     rows = [["Title", "State", "Department", "Description"],
-            [f"{script} van", "Triage", "Contact Management", f"<img src=x onerror=alert(1)>"],
+            [f"{script} van", "Triage", "Contact Management", "<img src=x onerror=alert(1)>"],
             [script, "Nonsense<b>", "Contact Management", ""]]
     uid = upload_id(upload(client, csv_bytes(rows), f"{script}.csv"))
     pages = [client.get(f"/import/{uid}/map")]

@@ -1,9 +1,9 @@
 """Time in each stage and the wording of timeline entries, from hand-built events."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from pmo_web.initiatives.timeline import StageMove, describe, event_title, time_in_stages
 
-START = datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 
 
 def at(days: float) -> datetime:

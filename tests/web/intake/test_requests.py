@@ -134,7 +134,8 @@ def test_the_owner_saves_changes_to_their_draft(client, auth, users):
     draft = factories.make_initiative(owner=users["requester"])
     db.session.commit()
     auth.login(users["requester"])
-    response = client.post(f"/requests/{draft.id}/edit", data={"title": "Renamed", "save_draft": "y", "version": str(draft.version)})
+    response = client.post(f"/requests/{draft.id}/edit",
+                           data={"title": "Renamed", "save_draft": "y", "version": str(draft.version)})
     assert response.status_code == 303
     db.session.refresh(draft)
     assert (draft.title, draft.state) == ("Renamed", "draft")
@@ -144,7 +145,8 @@ def test_the_owner_submits_their_draft_from_the_form(client, auth, users, comple
     draft = factories.make_initiative(owner=users["requester"], description="")
     db.session.commit()
     auth.login(users["requester"])
-    response = client.post(f"/requests/{draft.id}/edit", data={**complete_request, "submit_request": "y", "version": str(draft.version)})
+    response = client.post(f"/requests/{draft.id}/edit",
+                           data={**complete_request, "submit_request": "y", "version": str(draft.version)})
     assert response.status_code == 303
     db.session.refresh(draft)
     assert draft.state == "submitted"

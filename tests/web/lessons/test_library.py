@@ -2,7 +2,7 @@
 PostgreSQL: run with PMO_TEST_DATABASE_URL set for the second), hostile input, highlighted
 snippets that stay escaped, filters, visibility, paging and a fixed number of statements."""
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask import url_for
@@ -153,7 +153,7 @@ def test_filters_by_category_stage_type_department_and_programme(client, auth, u
 
 def test_only_lessons_of_visible_initiatives_and_never_deleted_ones(client, auth, users, outsider, initiative):
     factories.make_lesson(initiative, title="Own department lesson")
-    factories.make_lesson(initiative, title="Deleted lesson").deleted_at = datetime.now(timezone.utc)
+    factories.make_lesson(initiative, title="Deleted lesson").deleted_at = datetime.now(UTC)
     hidden = factories.make_initiative(owner=outsider, state="delivery")
     factories.make_lesson(hidden, title="Other department lesson")
     db.session.commit()

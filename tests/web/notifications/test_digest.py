@@ -1,7 +1,7 @@
 """`flask send-digest`: one email per user per day listing what waits, and idempotent."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -22,7 +22,7 @@ SECRET = "Description-never-mailed"
 @pytest.fixture(autouse=True)
 def digest_morning(test_clock):
     """The digests of these tests are sent on the morning of TODAY."""
-    test_clock.move_to(datetime(2026, 11, 26, 7, 0, tzinfo=timezone.utc))
+    test_clock.move_to(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
 
 
 def portfolio(users):
@@ -71,7 +71,7 @@ def test_a_recent_report_is_not_due(app, users, smtp, runner):
     _at_gate, in_delivery, _risk = portfolio(users)
     db.session.add(HighlightReport(initiative_id=in_delivery.id, status="issued", period_start=date(2026, 10, 1),
                                    period_end=date(2026, 10, 31), issued_by_id=users["pmo"].id,
-                                   issued_at=datetime(2026, 10, 5, tzinfo=timezone.utc)))
+                                   issued_at=datetime(2026, 10, 5, tzinfo=UTC)))
     db.session.commit()
     runner.invoke(args=["send-digest", "--day", TODAY.isoformat()])
     assert notifications_of(users["pmo"], "report_due") == []

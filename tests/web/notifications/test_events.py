@@ -56,7 +56,8 @@ def test_a_decision_tells_the_owner_without_the_comment(app, users, smtp):
     db.session.commit()
     [notification] = notifications_of(users["requester"])
     assert notification.kind == "gate_decision"
-    assert notification.headline == f"Gate 1 on {initiative.reference} Body-worn video Bcc: victim@example.test: returned for rework"
+    assert notification.headline == (f"Gate 1 on {initiative.reference} Body-worn video Bcc: victim@example.test: "
+                                     "returned for rework")
     [message] = smtp.to(users["requester"].email)
     assert SECRET not in message.as_string()
     assert f"/initiatives/{initiative.id}" in message.get_content()

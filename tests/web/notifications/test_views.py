@@ -65,9 +65,10 @@ def test_mark_one_read_with_htmx_swaps_the_item_and_the_count(client, auth, user
 def test_another_users_notification_is_not_found(client, auth, users):
     theirs = notify(users["viewer"])
     auth.login(users["approver"])
-    assert client.post(url_for("notifications.mark_read"), data={"notification_id": theirs.id}).status_code == 404
-    assert client.post(url_for("notifications.mark_read"), data={"notification_id": "99999999999999999999"}).status_code == 404
-    assert client.post(url_for("notifications.mark_read"), data={"notification_id": "x"}).status_code == 303
+    mark_read = url_for("notifications.mark_read")
+    assert client.post(mark_read, data={"notification_id": theirs.id}).status_code == 404
+    assert client.post(mark_read, data={"notification_id": "99999999999999999999"}).status_code == 404
+    assert client.post(mark_read, data={"notification_id": "x"}).status_code == 303
     db.session.refresh(theirs)
     assert theirs.read_at is None
 

@@ -227,7 +227,10 @@ def test_the_page_loads_in_the_same_number_of_statements_for_3_or_30_items(clien
 
     def statements() -> int:
         counted = []
-        listener = lambda *args: counted.append(1)
+
+        def listener(*_args) -> None:
+            counted.append(1)
+
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             # A fresh app context, so a fresh session, as in production: nothing the test

@@ -152,7 +152,8 @@ def test_a_stale_draft_is_a_409_conflict_and_nothing_saved(client, auth, users, 
     db.session.commit()
     auth.login(users["pmo"])
     stale = draft_data(report, achievements="Mine")
-    assert client.post(url("edit", initiative, report), data=draft_data(report, achievements="Theirs")).status_code == 303
+    theirs = draft_data(report, achievements="Theirs")
+    assert client.post(url("edit", initiative, report), data=theirs).status_code == 303
     response = client.post(url("edit", initiative, report), data=stale)
     assert response.status_code == 409
     assert b"Someone else saved this report" in response.data
@@ -342,7 +343,8 @@ def test_a_tolerance_breach_prompts_an_exception_report(client, auth, users, ini
     initiative.budget_forecast, initiative.forecast_end = forecast, forecast_end
     db.session.commit()
     auth.login(users["viewer"])
-    for page in (client.get(url_for("initiatives.show", initiative_id=initiative.id)), client.get(url("index", initiative))):
+    for page in (client.get(url_for("initiatives.show", initiative_id=initiative.id)),
+                 client.get(url("index", initiative))):
         assert page.status_code == 200
         assert (b"Outside tolerance: an exception report is needed" in page.data) == breached
 

@@ -228,7 +228,7 @@ def test_the_grid_takes_the_same_number_of_statements_for_few_or_many_people(app
     initiatives = [factories.make_initiative(owner=users["requester"], state="delivery") for _ in range(4)]
 
     def staff(count):
-        for n in range(count):
+        for _ in range(count):
             user = factories.make_user(roles=("viewer",))
             person = db.session.scalar(select(Person).where(Person.user_id == user.id))
             for initiative in initiatives:

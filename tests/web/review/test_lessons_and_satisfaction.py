@@ -1,7 +1,7 @@
 """The lessons log (DOMAIN.md 5) and stakeholder satisfaction: who records them, when, and what is required."""
 import re
-from urllib.parse import urlsplit
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for

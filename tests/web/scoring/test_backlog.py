@@ -118,7 +118,7 @@ def test_a_long_backlog_is_paged_and_ranks_run_on_across_pages(client, auth, use
     db.session.commit()
     auth.login(users["pmo"])
     first = client.get("/backlog").get_data(as_text=True)
-    assert len(listed_titles(first)) == BACKLOG_PAGE_SIZE and f"page 1 of 2" in first
+    assert len(listed_titles(first)) == BACKLOG_PAGE_SIZE and "page 1 of 2" in first
     assert 'href="/backlog?page=2"' in first
     second = client.get("/backlog?page=2").get_data(as_text=True)
     assert listed_titles(second) == [f"Item {n:03d}" for n in range(BACKLOG_PAGE_SIZE, BACKLOG_PAGE_SIZE + 3)]

@@ -84,7 +84,7 @@ def test_page_shows_descriptors_and_a_control_per_priority(client, auth, users, 
     for priority in priorities:
         assert f'name="alignment_{priority.id}"' in page
         assert priority.name in page
-    assert 'hx-post="%s"' % url_for("scoring.preview", initiative_id=scoring.id, _external=False) in page
+    assert f'hx-post="{url_for("scoring.preview", initiative_id=scoring.id, _external=False)}"' in page
     assert 'id="score-preview"' in page
 
 
