@@ -21,6 +21,7 @@ from pmo_web.extensions import db
 from pmo_web.models import GateSetting, StrategicPriority, User
 from tests import factories
 from tests.browser import axe
+from tests.browser.conftest import sign_in
 
 TITLE = "Online crime reporting for hate crime"
 BENEFIT = "Call handler hours released"
@@ -67,12 +68,8 @@ class Axe:
             context = self.browser.new_context(base_url=self.live_app.config["LIVE_URL"], bypass_csp=True)
             axe.install(context)
             self.contexts.append(context)
-            page = context.new_page()
+            page = sign_in(context.new_page(), f"{role}@example.test")
             page.set_default_timeout(10_000)
-            page.goto("/login")
-            page.get_by_label("Email address").fill(f"{role}@example.test")
-            page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
             expect(page).not_to_have_url(re.compile(r"/login"))
             self.pages[role] = page
         return self.pages[role]

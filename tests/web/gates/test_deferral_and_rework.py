@@ -70,7 +70,7 @@ def test_deferred_reviews_are_listed_with_their_date(client, auth, users, deferr
     body = page(client, "gates.index")
     listed = body.split('id="deferred"', 1)[1].split('id="rework"', 1)[0]
     assert review.initiative.reference in listed and uk_date(IN_A_MONTH) in listed and COMMENT in listed
-    assert "Request again" not in listed  # the approvers read it; the PMO asks again
+    assert "/request-again" not in listed  # the approvers read it; the PMO asks again
 
 
 def test_the_pmo_requests_a_deferred_gate_again_in_one_step(client, auth, users, deferred):
