@@ -24,8 +24,10 @@ from werkzeug.security import generate_password_hash
 from workflows.gate import APPROVING_DECISIONS, Condition
 
 from . import demo_governance, demo_registers, demo_reports, demo_resources, workflow
+from .benefits.register import financial_year
 from .cli import DEMO_PASSWORD
 from .extensions import db
+from .gates import conditions as gate_conditions
 from .gates import service as gates
 from .models import (
     AuditEvent,
@@ -36,7 +38,6 @@ from .models import (
     CaseOption,
     CaseRisk,
     Department,
-    GateCondition,
     GateDecision,
     GateReview,
     GateSetting,
@@ -577,6 +578,8 @@ INITIATIVES = (
         detours=("rescore",), score=(4, 3, 4, (5, 2, 3, 1)), hours=2000,
         reasons={"rescore": "Re-scored after HMICFRS published its national vetting report: "
                             "urgency raised."},
+        # Returned for rework at Gate 2: the comment waits on the initiative for the PMO.
+        then=("G2",), gates={"G2": [("return_for_rework",)]},
     ),
     # ---- scoring
     DemoInitiative(
@@ -603,6 +606,8 @@ INITIATIVES = (
         detours=("rescore",), score=(3, 2, 4, (5, 1, 4, 1)),
         reasons={"rescore": "Re-scored after the CPS raised file quality at the local criminal "
                             "justice board."},
+        # Deferred at Gate 1: listed with its date, and the PMO is told when it comes.
+        then=("G1",), gates={"G1": [("defer",)]},
     ),
     DemoInitiative(
         title="Officer wellbeing peer support network", department="People Services (HR)",
@@ -872,6 +877,13 @@ COST_LINES = {
                              ("Staff posts", "revenue", "recurring", 0.70)),
 }
 REWORK_COST = ("Backfill for officers' training time (added at rework)", "revenue", "one_off", 0.06)
+# What shows that a condition of each gate is met, recorded by the PMO.
+CONDITION_EVIDENCE = {
+    "G1": "Confirmed at the monthly PMO review; the note is on the initiative's SharePoint site.",
+    "G2": "Agreed by the Head of Finance and minuted at the Corporate Delivery Board.",
+    "G3": "Handover signed by the service owner; the acceptance note is in the project file.",
+    "G4": "Confirmed by the sponsor at the closure meeting.",
+}
 
 DO_MINIMUM = {
     "digital": "Extend support for the current arrangements and add manual workarounds.",
@@ -1115,7 +1127,7 @@ def seed() -> bool:
             for past in plans:
                 clock.start(today - timedelta(days=past.days_ago))
                 cast.walked[past.demo.title] = Walk(past.demo, cast).run(past.steps)
-            _settle_old_conditions(today.date())
+            _settle_old_conditions(today.date(), cast.people[PMO_LEAD])
             demo_registers.seed(cast, today)
             demo_reports.seed(cast, today)
             demo_resources.seed(today.date())
@@ -1226,10 +1238,14 @@ def _named(model, name: str, **fields):
     return row
 
 
-def _settle_old_conditions(today: date) -> None:
-    """Gate conditions due more than a fortnight ago count as met; later ones are still open."""
-    for condition in db.session.scalars(select(GateCondition).where(GateCondition.due < today - timedelta(days=14))):
-        condition.met = True
+def _settle_old_conditions(today: date, pmo) -> None:
+    """Gate conditions due more than a fortnight ago are met, but for the latest of them on
+    work still in delivery, left overdue so the PMO has one to chase; later ones are open."""
+    old = gate_conditions.conditions_due(today - timedelta(days=15))
+    chase = [c for c in old if c.initiative.state in ("delivery", "on_hold")][-1:]
+    for condition in old:
+        if condition not in chase:
+            gate_conditions.close_condition(condition, pmo, "meet", CONDITION_EVIDENCE[condition.gate])
 
 
 # ---------------------------------------------------------------------------- planning
@@ -1428,11 +1444,13 @@ class Walk:
         if previous is None:  # the PMO names a project manager and a programme for the case
             initiative.manager = self.cast.people[self.rng.choice(PROJECT_MANAGERS)]
             initiative.programme = self.cast.programmes.get(demo.programme)
-            initiative.funding_type = demo.funding
             low, high = BAND_THOUSANDS[demo.cost_band]
             self.cost_total = self.rng.randint(low, high) * 1000
         lines = COST_LINES[(demo.kind, demo.funding)] + ((REWORK_COST,) if previous else ())
+        # One-off costs fall in this financial year; running costs start in the next.
+        this_year = financial_year(self.clock.today)
         costs = [CaseCost(description=text, category=category, nature=nature,
+                          financial_year=this_year + (nature == "recurring"),
                           amount=Decimal(max(500, round(self.cost_total * share / 500) * 500)))
                  for text, category, nature, share in lines]
         case = BusinessCase(
@@ -1447,11 +1465,15 @@ class Walk:
         for name, text in self._five_cases(case).items():
             setattr(case, name, text)
         db.session.add(case)
+        initiative.funding_type = case.funding_type  # as saving the case does (DOMAIN.md 9)
 
     # -- gates
 
     def request_gate(self, code: str) -> None:
         requester = self.pmo if code in ("G1", "G2") else self.initiative.manager
+        # Earlier gates' conditions are met before the next gate is asked for (DOMAIN.md 9).
+        for condition in gate_conditions.open_conditions(self.initiative.id):
+            gate_conditions.close_condition(condition, requester, "meet", CONDITION_EVIDENCE[condition.gate])
         self.review = gates.request_review(self.initiative, requester, note=GATE_NOTES[code])
 
     def decide(self, arg: tuple[str, str]) -> None:
@@ -1460,7 +1482,8 @@ class Walk:
         conditions = ()
         if decision == "approve_with_conditions":
             owner = self.initiative.manager or self.pmo
-            conditions = (Condition(CONDITIONS[code], owner.name, self.clock.today + timedelta(days=45)),)
+            conditions = (Condition(CONDITIONS[code], owner.name, self.clock.today + timedelta(days=45),
+                                    owner_id=owner.id),)
         if decision == "approve":
             comment = APPROVAL_COMMENTS[code]
         elif decision == "reject":

@@ -99,13 +99,20 @@ def fire(initiative: Initiative, trigger: str, user, **inputs) -> TransitionEven
     return lifecycle_for(initiative, inputs).fire(trigger, actor_for(user), **inputs)
 
 
+def funding_of(initiative: Initiative) -> str | None:
+    """"capital" or "revenue" as the current business case says (DOMAIN.md 9: funding is
+    captured in the case); the initiative's own value only when it has no case (imported)."""
+    case = current_case(initiative.id)
+    return case.funding_type if case is not None else initiative.funding_type
+
+
 def gate_spec_for(initiative: Initiative, code: str) -> GateSpec:
     """The gate's rules with the admin's settings applied (capital quorum where set)."""
     setting = db.session.get(GateSetting, code)
     if setting is None:
         return GATES[code]
     quorum = setting.quorum
-    if initiative.funding_type == "capital" and setting.capital_quorum:
+    if setting.capital_quorum and funding_of(initiative) == "capital":
         quorum = setting.capital_quorum
     return gate_spec(code, approver_role=setting.approver_role, quorum=quorum)
 

@@ -17,6 +17,9 @@ from pmo_web.models import (
     CaseCost,
     CaseOption,
     Department,
+    GateCondition,
+    GateDecision,
+    GateReview,
     Initiative,
     Lesson,
     Milestone,
@@ -102,7 +105,10 @@ def make_score(initiative: Initiative, scorer: User, total: int = 72, band: str 
     return score
 
 
-def make_business_case(initiative: Initiative, author: User, complete: bool = True) -> BusinessCase:
+def make_business_case(initiative: Initiative, author: User, complete: bool = True,
+                       capital: Decimal | None = None) -> BusinessCase:
+    """A version 1 case: complete (five cases, two options, a revenue cost, a benefit) or not;
+    `capital` adds a one-off capital cost of that many pounds, which makes it capital-funded."""
     text = "Written." if complete else ""
     case = BusinessCase(initiative_id=initiative.id, version=1, author_id=author.id,
                         strategic_case=text or "Only the strategic case.", economic_case=text,
@@ -110,9 +116,12 @@ def make_business_case(initiative: Initiative, author: User, complete: bool = Tr
     if complete:
         case.options = [CaseOption(name="Do minimum"), CaseOption(name="Replace", preferred=True)]
         case.costs = [CaseCost(description="Licences", category="revenue", nature="recurring",
-                               amount=Decimal("25000"))]
+                               amount=Decimal("25000"), financial_year=2026)]
         case.benefits = [CaseBenefit(name="Officer hours released", category="non_cash_releasing",
                                      measure="Hours per month", target="400")]
+    if capital is not None:
+        case.costs.append(CaseCost(description="Hardware", category="capital", nature="one_off",
+                                   amount=Decimal(capital), financial_year=2026))
     db.session.add(case)
     db.session.flush()
     return case
@@ -160,3 +169,35 @@ def make_raid_item(initiative: Initiative, kind: str = "risk", **fields) -> Raid
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def make_decided_review(initiative: Initiative, requested_by: User, approver: User, gate: str,
+                        decision: str = "approve", **review_fields) -> GateReview:
+    """A gate review of `gate` settled by one decision of `approver` (the rows only: the
+    initiative is not moved). Approved by default; `decision="defer"` leaves it deferred for
+    a month, "return_for_rework" returned, each with a comment."""
+    outcome = {"approve": "approved", "approve_with_conditions": "approved", "defer": "deferred",
+               "return_for_rework": "returned", "reject": "rejected"}[decision]
+    defer_until = date.today() + timedelta(days=30) if decision == "defer" else None
+    review = GateReview(initiative_id=initiative.id, gate=gate, state="deferred" if defer_until else "decided",
+                        outcome=outcome, approver_role="approver", quorum=1, requested_by_id=requested_by.id,
+                        decided_at=utcnow(), defer_until=defer_until, **review_fields)
+    review.decisions.append(GateDecision(approver_id=approver.id, decision=decision, defer_until=defer_until,
+                                         comment="" if decision == "approve" else f"Comment on the {outcome} gate"))
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
+def make_condition(initiative: Initiative, requested_by: User, approver: User, gate: str = "G2",
+                   **fields) -> GateCondition:
+    """An open condition in force: set by an approval of `gate` on a review that was approved
+    (the rows only; the initiative is not moved). For worlds that need one to point URLs at."""
+    review = make_decided_review(initiative, requested_by, approver, gate, "approve_with_conditions")
+    condition = GateCondition(decision=review.decisions[0], initiative_id=initiative.id, gate=gate,
+                              text=fields.pop("text", "Agree the data-sharing terms"),
+                              owner=fields.pop("owner", "Head of Information"),
+                              due=fields.pop("due", date.today() + timedelta(days=30)), **fields)
+    db.session.add(condition)
+    db.session.flush()
+    return condition

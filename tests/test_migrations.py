@@ -51,3 +51,70 @@ def test_upgrade_downgrade_upgrade_and_no_drift(migrated_app):
     upgrade()
     assert _drift(db) == []
     assert "initiatives" in inspect(db.engine).get_table_names()
+
+
+def test_conditions_and_deferrals_recorded_before_tracking_are_carried_over(migrated_app):
+    """DOMAIN.md 9 migration: a condition recorded as met becomes met, with evidence saying so,
+    the others open; the latest review of an initiative still at its gate, if deferred, is
+    open again as deferred with its date; an older deferral stays closed. And back again."""
+    upgrade(revision="c4cc3bdf5ab4")
+    with db.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO users (id, email, name, rank, password_hash, active) "
+            "VALUES (1, 'old@example.test', 'Old', 'sergeant', 'x', true)",
+            *(f"INSERT INTO initiatives (id, title, description, problem, sponsor, desired_outcome, "
+              f"deadline_driver, owner_id, state, info_question, info_answer, outcome_reason, "
+              f"confidence_justification, satisfaction_comment) "
+              f"VALUES ({n}, 'T{n}', '', '', '', '', '', 1, '{state}', '', '', '', '', '')"
+              for n, state in ((1, "delivery"), (2, "business_case"), (3, "business_case"), (4, "cancelled"))),
+            # 1: G2 approved with two conditions, one met. 2: G2 deferred, the latest review.
+            # 3: G2 deferred, then requested again. 4: G2 deferred, then the initiative was cancelled.
+            *(f"INSERT INTO gate_reviews (id, initiative_id, gate, state, outcome, approver_role, quorum, "
+              f"requested_by_id, note) VALUES ({n}, {initiative}, 'G2', '{state}', {outcome}, 'approver', 1, 1, '')"
+              for n, initiative, state, outcome in ((1, 1, "decided", "'approved'"), (2, 2, "decided", "'deferred'"),
+                                                    (3, 3, "decided", "'deferred'"), (4, 3, "requested", "NULL"),
+                                                    (5, 4, "decided", "'deferred'"))),
+            *(f"INSERT INTO gate_decisions (id, review_id, approver_id, decision, comment, defer_until) "
+              f"VALUES ({n}, {n}, 1, '{decision}', 'c', {until})"
+              for n, decision, until in ((1, "approve_with_conditions", "NULL"), (2, "defer", "'2026-09-01'"),
+                                         (3, "defer", "'2026-08-01'"), (5, "defer", "'2026-08-01'"))),
+            "INSERT INTO gate_conditions (id, decision_id, text, owner, due, met) VALUES "
+            "(1, 1, 'Revise the costs', 'Head of Finance', '2026-07-01', true), "
+            "(2, 1, 'Name a benefits owner', 'Sponsor', '2026-08-01', false)",
+            # Funding: 2's current case (version 2) has a capital cost, 3's only an older one.
+            "UPDATE initiatives SET funding_type = 'revenue' WHERE id = 2",
+            "UPDATE initiatives SET funding_type = 'capital' WHERE id IN (3, 4)",
+            *(f"INSERT INTO business_cases (id, initiative_id, version, author_id, strategic_case, economic_case, "
+              f"commercial_case, financial_case, management_case) VALUES ({n}, {initiative}, {version}, 1, "
+              f"'', '', '', '', '')" for n, initiative, version in ((1, 2, 1), (2, 2, 2), (3, 3, 1), (4, 3, 2))),
+            "INSERT INTO case_costs (id, case_id, description, category, nature, amount) VALUES "
+            "(1, 2, 'Hardware', 'capital', 'one_off', 180000), (2, 3, 'Hardware', 'capital', 'one_off', 5000), "
+            "(3, 4, 'Licences', 'revenue', 'recurring', 25000)",
+        ):
+            connection.execute(text(statement))
+    upgrade()
+    with db.engine.begin() as connection:
+        conditions = connection.execute(text(
+            "SELECT id, initiative_id, gate, state, evidence, owner_id FROM gate_conditions ORDER BY id")).all()
+        reviews = connection.execute(text(
+            "SELECT id, state, outcome, defer_until FROM gate_reviews ORDER BY id")).all()
+    with db.engine.begin() as connection:
+        funding = connection.execute(text("SELECT id, funding_type FROM initiatives ORDER BY id")).all()
+    # From the current case where there is one; 4 has none and keeps its own.
+    assert [tuple(row) for row in funding] == [(1, None), (2, "capital"), (3, "revenue"), (4, "capital")]
+    assert [tuple(row) for row in conditions] == [
+        (1, 1, "G2", "met", "Recorded as met before tracking", None),
+        (2, 1, "G2", "open", "", None),
+    ]
+    assert [(row[0], row[1], row[2], str(row[3]) if row[3] else None) for row in reviews] == [
+        (1, "decided", "approved", None),
+        (2, "deferred", "deferred", "2026-09-01"),
+        (3, "decided", "deferred", "2026-08-01"),
+        (4, "requested", None, None),
+        (5, "decided", "deferred", "2026-08-01"),
+    ]
+    downgrade(revision="c4cc3bdf5ab4")
+    with db.engine.begin() as connection:
+        assert connection.execute(text("SELECT id, met FROM gate_conditions ORDER BY id")).all() == [
+            (1, True), (2, False)]
+        assert connection.execute(text("SELECT state FROM gate_reviews WHERE id = 2")).scalar() == "decided"

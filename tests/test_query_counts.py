@@ -62,6 +62,16 @@ class Portfolio:
             factories.make_lesson(self.target)
             factories.make_benefit(self.target)
             make_report(self.target, users["pmo"], issued=True)
+            # Gate conditions on the measured initiative, open (a user's) and met; deferred and
+            # returned gates elsewhere (DOMAIN.md 9).
+            factories.make_condition(self.target, users["pmo"], users["approver"], owner_id=users["viewer"].id)
+            factories.make_condition(self.target, users["pmo"], users["approver"], state="met",
+                                     evidence="Done", closed_by_id=users["pmo"].id, closed_at=self.target.created_at)
+            by_state = {i.state: i for i in db.session.scalars(
+                select(factories.Initiative).order_by(factories.Initiative.id.desc()).limit(len(BOARD_STATES)))}
+            factories.make_decided_review(by_state["business_case"], users["pmo"], users["approver"], "G2", "defer")
+            factories.make_decided_review(by_state["benefits_review"], users["pmo"], users["approver"], "G4",
+                                          "return_for_rework")
         db.session.commit()
         scoring = select(factories.Initiative).where(factories.Initiative.state == "scoring")
         for initiative in db.session.scalars(scoring):
@@ -76,9 +86,11 @@ PAGES = [
     ("portfolio", "pmo", "/initiatives"),
     ("initiative page", "pmo", "/initiatives/{target}"),
     ("ranked backlog", "pmo", "/backlog"),
+    ("gate request", "pmo", "/initiatives/{target}/gates/request"),  # before another role signs in
     ("gate queue", "approver", "/gates/queue"),
     ("gate reviews", "pmo", "/gates"),
     ("delivery page", "pmo", "/initiatives/{target}/delivery"),
+    ("business case", "pmo", "/initiatives/{target}/business-case"),
     ("RAID log", "pmo", "/initiatives/{target}/raid"),
     ("lessons log", "pmo", "/initiatives/{target}/lessons"),
     ("highlight reports", "pmo", "/initiatives/{target}/reports"),

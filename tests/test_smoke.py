@@ -19,7 +19,7 @@ AREAS = {
     "triage": ("pmo", ["/triage"]),
     "scoring": ("pmo", ["/backlog", "/initiatives/{id}/score"]),
     "cases": ("pmo", ["/initiatives/{id}/business-case"]),
-    "gates": ("pmo", ["/gates"]),
+    "gates": ("pmo", ["/gates", "/initiatives/{id}/gates/request"]),
     "gate queue": ("approver", ["/gates/queue"]),
     "delivery": ("pmo", ["/initiatives/{id}/delivery"]),
     "raid": ("pmo", ["/initiatives/{id}/raid", "/portfolio/risks", "/portfolio/escalations",

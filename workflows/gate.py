@@ -1,9 +1,12 @@
-"""Stage gates: a gate review is its own small machine, ``requested -> decided`` (DOMAIN.md 1).
+"""Stage gates: a gate review is its own small machine (DOMAIN.md 1 and 9).
 
-Each approver records one decision. Rejection, deferral and return for rework decide the
-review at once; approvals decide it only when the gate's quorum of distinct approvers is
-met. :func:`apply_outcome` then makes the lifecycle move the gate stands for, in the same
-transaction as the decision.
+``requested -> decided``, or ``requested -> deferred -> decided``. Each approver records
+one decision. Rejection and return for rework decide the review at once; approvals decide
+it only when the gate's quorum of distinct approvers is met. A deferral keeps the review
+open, ``deferred``, with a date to come back: it blocks another request of the gate until
+the PMO asks for it again (``re_request``), which closes the deferred review so that a
+fresh one, with a fresh set of decisions, can be opened. :func:`apply_outcome` then makes
+the lifecycle move the gate stands for, in the same transaction as the decision.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ GATES: dict[str, GateSpec] = {
 
 GATE_FOR_STATE: dict[str, str] = {spec.from_state: code for code, spec in GATES.items()}
 
+# The gates in the order an initiative meets them.
+GATE_ORDER: list[str] = list(GATES)
+
 
 def gate_spec(code: str, approver_role: str | None = None, quorum: int | None = None) -> GateSpec:
     """The default spec for ``code`` with the admin's overrides applied (None keeps the default).
@@ -91,14 +97,21 @@ DECISION_OUTCOMES: dict[str, str] = {"reject": "rejected", "defer": "deferred", 
 
 OUTCOMES: list[str] = ["pending", "approved", "rejected", "deferred", "returned"]
 
-REVIEW_STATES: list[str] = ["requested", "decided"]
+# "deferred" is still open: the gate waits for the PMO to ask for it again on the date.
+REVIEW_STATES: list[str] = ["requested", "deferred", "decided"]
+OPEN_REVIEW_STATES: frozenset[str] = frozenset({"requested", "deferred"})
 
-# The first entry wins when its condition holds; otherwise an approval short of quorum is
+# The first entry whose condition holds wins; otherwise an approval short of quorum is
 # recorded as an internal transition and the review stays requested.
 REVIEW_TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "decide", "source": "requested", "dest": "deferred", "conditions": ["defers_review"]},
     {"trigger": "decide", "source": "requested", "dest": "decided", "conditions": ["settles_review"]},
     {"trigger": "decide", "source": "requested", "dest": None},
+    {"trigger": "re_request", "source": "deferred", "dest": "decided"},
 ]
+
+# Who may ask for a gate review, or for a deferred one again (DOMAIN.md 2).
+REQUESTING_ROLES: frozenset[str] = frozenset({"pmo", "admin"})
 
 
 @dataclass(frozen=True)
@@ -111,11 +124,16 @@ class Decision:
 
 @dataclass(frozen=True)
 class Condition:
-    """A condition attached to an approval: tracked with an owner and a due date."""
+    """A condition attached to an approval: tracked with an owner and a due date.
+
+    ``owner`` is the owner as people read it (a user's name, or a name or role typed for
+    someone without an account); ``owner_id`` is the user, when the owner is one.
+    """
 
     text: str
     owner: str
     due: date
+    owner_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +154,7 @@ class GateOutcome:
 
     @property
     def decided(self) -> bool:
-        """True if this decision closed the review."""
+        """True if this decision settled the review: decided it, or deferred it to a date."""
         return self.outcome != "pending"
 
 
@@ -157,8 +175,8 @@ class _Subject:
 class GateReview:
     """One gate review of one initiative: checks and records approvers' decisions.
 
-    ``row`` has a read/write ``state`` ("requested"/"decided") and ``outcome`` (None until
-    decided). ``prior_decisions`` are the decisions already recorded on this review; each
+    ``row`` has a read/write ``state`` (REVIEW_STATES) and ``outcome`` (None until the
+    review is decided or deferred). ``prior_decisions`` are the decisions already recorded on this review; each
     successful ``decide`` is appended to ``self.decisions``.
 
     A second decision by the same approver is ``NotPermitted`` (403): it is about who may
@@ -189,6 +207,8 @@ class GateReview:
     # -- checks, in the order decide() applies them
 
     def _state_failures(self) -> list[str]:
+        if self.row.state == "deferred":
+            return [f"Gate {self.spec.code} has been deferred: the PMO asks for it again when it is due"]
         if self.row.state != "requested":
             return [f"Gate {self.spec.code} has already been decided"]
         return []
@@ -270,43 +290,81 @@ class GateReview:
             raise GuardRefused(reasons)
 
         outcome = self._outcome_after(actor, decision)
+        recorded = Decision(actor.id, decision)
+        self.decisions.append(recorded)
+        try:
+            event = self._move(
+                "decide", actor, (comment or "").strip() or None,
+                _event_detail(self.spec, decision, outcome, conditions, defer_until),
+                outcome=None if outcome == "pending" else outcome)
+        except Exception:
+            self.decisions.pop()
+            raise
+        return GateOutcome(outcome, recorded, self.approvals, self.spec.quorum, event, conditions)
+
+    def re_request_refusals(self, actor: Actor) -> list[str]:
+        """Why ``actor`` may not ask for this deferred review again; empty when they may."""
+        reasons = []
+        if self.row.state != "deferred":
+            reasons.append(f"Gate {self.spec.code} is not deferred")
+        if not actor.has_any(*REQUESTING_ROLES):
+            reasons.append("Only the PMO can request a gate review")
+        return reasons
+
+    def re_request(self, actor: Actor) -> GateEvent:
+        """Close this deferred review because the PMO asks for the gate again (DOMAIN.md 9).
+
+        The app opens the fresh review in the same transaction; the deferral, its comment
+        and its date stay on this one. Raises IllegalTransition (not deferred) or
+        NotPermitted (not the PMO); nothing changes on failure.
+        """
+        if self.row.state != "deferred":
+            raise IllegalTransition([f"Gate {self.spec.code} is not deferred"])
+        if reasons := self.re_request_refusals(actor):
+            raise NotPermitted(reasons)
+        return self._move("re_request", actor, None, {"gate": self.spec.code, "outcome": self.row.outcome})
+
+    def _move(self, trigger: str, actor: Actor, reason: str | None, detail: dict[str, Any],
+              outcome: str | None = None) -> GateEvent:
+        """Run ``trigger`` through the review machine, write the row, and report the event.
+
+        ``outcome`` (None: unchanged) is written with the state; both are put back if the
+        event sink fails, so a failed audit write leaves the row as it was.
+        """
         subject = _Subject(self.row.state)
         Machine(
             model=subject,
             states=REVIEW_STATES,
-            transitions=[
-                {**t, "conditions": [lambda _event: outcome != "pending"]} if t.get("conditions") else t
-                for t in REVIEW_TRANSITIONS
-            ],
+            transitions=[_bind_review_transition(t, detail.get("outcome")) for t in REVIEW_TRANSITIONS],
             initial=self.row.state,
             auto_transitions=False,
             send_event=True,
         )
         from_state = subject.state
-        subject.decide()
-
-        recorded = Decision(actor.id, decision)
-        event = GateEvent(
-            trigger="decide",
-            from_state=from_state,
-            to_state=subject.state,
-            actor_id=actor.id,
-            reason=(comment or "").strip() or None,
-            detail=_event_detail(self.spec, decision, outcome, conditions, defer_until),
-        )
+        getattr(subject, trigger)()
+        event = GateEvent(trigger=trigger, from_state=from_state, to_state=subject.state,
+                          actor_id=actor.id, reason=reason, detail=detail)
         previous = (self.row.state, self.row.outcome)
         self.row.state = subject.state
-        if outcome != "pending":
+        if outcome is not None:
             self.row.outcome = outcome
-        self.decisions.append(recorded)
         if self.on_event is not None:
             try:
                 self.on_event(event)
             except Exception:
                 self.row.state, self.row.outcome = previous
-                self.decisions.pop()
                 raise
-        return GateOutcome(outcome, recorded, self.approvals, self.spec.quorum, event, conditions)
+        return event
+
+
+def _bind_review_transition(transition: dict[str, Any], outcome: str | None) -> dict[str, Any]:
+    """A REVIEW_TRANSITIONS entry with its named condition swapped for one the machine can call."""
+    name = (transition.get("conditions") or [None])[0]
+    if name == "defers_review":
+        return {**transition, "conditions": [lambda _event: outcome == "deferred"]}
+    if name == "settles_review":
+        return {**transition, "conditions": [lambda _event: outcome not in (None, "pending")]}
+    return transition
 
 
 def _event_detail(
@@ -315,7 +373,9 @@ def _event_detail(
     # Kept JSON-friendly: the app stores detail in an audit column as it is.
     detail: dict[str, Any] = {"gate": spec.code, "decision": decision, "outcome": outcome}
     if conditions:
-        detail["conditions"] = [{"text": c.text, "owner": c.owner, "due": c.due.isoformat()} for c in conditions]
+        detail["conditions"] = [{"text": c.text, "owner": c.owner, "due": c.due.isoformat(),
+                                 **({"owner_id": c.owner_id} if c.owner_id is not None else {})}
+                                for c in conditions]
     if defer_until is not None and decision == "defer":
         detail["defer_until"] = defer_until.isoformat()
     return detail

@@ -6,6 +6,7 @@ user typed is silently dropped.
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
@@ -24,6 +25,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 
+from ..benefits.register import financial_year, financial_year_label
+from ..fields import optional_id
 from ..forms import PmoForm, PmoSubform
 from ..models.cases import (
     BENEFIT_CATEGORIES,
@@ -118,16 +121,38 @@ class OptionRow(CaseRow):
     preferred = BooleanField("This is the preferred option", widget=GovCheckboxInput())
 
 
+# Financial years a cost may fall in: a few back (work already paid for) and a long way on
+# (a building's appraisal period), counted from the year today is in.
+YEARS_BACK, YEARS_ON = 3, 15
+
+
+def financial_year_choices() -> list[SelectChoice]:
+    """The financial years a cost line offers, "2026/27" and so on, with an empty first choice."""
+    this_year = financial_year(date.today())
+    return _choices((year, financial_year_label(year)) for year in range(this_year - YEARS_BACK,
+                                                                         this_year + YEARS_ON + 1))
+
+
 class CostRow(CaseRow):
     description = StringField("What the cost is for",
                               validators=[RowRequired("Enter what the cost is for"), Length(max=200)],
                               widget=GovTextInput())
     category = SelectField("Capital or revenue", choices=_choices(COST_CATEGORIES),
-                           validators=[RowRequired("Choose capital or revenue")], widget=GovSelect())
+                           validators=[RowRequired("Choose capital or revenue")], widget=GovSelect(),
+                           description="Capital buys or builds assets; revenue pays for running costs. Any "
+                                       "capital cost makes the case capital-funded at Gate 2.")
     nature = SelectField("One-off or recurring", choices=_choices(COST_NATURES),
                          validators=[RowRequired("Choose one-off or recurring")], widget=GovSelect())
+    financial_year = SelectField("Financial year", coerce=optional_id, widget=GovSelect(),
+                                 validators=[RowRequired("Choose the financial year of the cost")],
+                                 description="April to March. A one-off cost falls in this year; a "
+                                             "recurring cost starts in it.")
     amount = PoundsField("Amount", validators=[RowRequired("Enter the amount in pounds")],
                          widget=GovTextInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.financial_year.choices = financial_year_choices()
 
     def validate_amount(self, field):
         if field.data is not None and field.data <= 0:

@@ -10,14 +10,22 @@ from sqlalchemy.exc import IntegrityError
 from workflows.lifecycle import STATE_LABELS, IllegalTransition
 
 from ..access import can_manage, initiative_or_404, roles_required
+from ..benefits.register import financial_year_label
 from ..extensions import db
+from ..gates.panel import gate_panel
 from ..htmx import redirect_to, render
 from ..models import BusinessCase, User
-from ..workflow import current_case
+from ..workflow import current_case, gate_spec_for
 from . import bp
 from .forms import LABELS, MAX_ROWS, ROW_KINDS, BusinessCaseForm, blank_row, form_data_of
 
 EDITABLE_STATE = "business_case"
+
+
+@bp.app_template_filter("financial_year")
+def financial_year_filter(start: int | None) -> str:
+    """2026 -> "2026/27"; None (a cost line saved before years were asked) -> "Year not given"."""
+    return financial_year_label(start) if start is not None else "Year not given"
 
 
 def _versions(initiative_id: int):
@@ -64,6 +72,9 @@ def edit(initiative_id: int):
         return _conflict(initiative, case, form)
     saved = form.to_case(initiative.id, current_user.id, version=latest + 1)
     db.session.add(saved)
+    # The case is where funding is decided (DOMAIN.md 9); the initiative's funding type, which
+    # lists and the dashboard filter on, is its copy and changes only here.
+    initiative.funding_type = saved.funding_type
     try:
         db.session.commit()
     except IntegrityError:  # another save took the same version number a moment earlier
@@ -81,9 +92,11 @@ def _conflict(initiative, case, form):
 
 
 def _edit_page(initiative, case, form, status: int = 200, conflict=None):
+    # How many approvals Gate 2 will need, with the case's funding: while it is still to come.
+    gate_two = gate_spec_for(initiative, "G2") if case and initiative.state == EDITABLE_STATE else None
     return render("cases/edit.html", status=status, initiative=initiative, case=case, form=form,
                   versions=_versions(initiative.id), conflict=conflict, row_kinds=ROW_KINDS,
-                  labels=LABELS, max_rows=MAX_ROWS)
+                  labels=LABELS, max_rows=MAX_ROWS, gate_two=gate_two, gate_panel=gate_panel(initiative))
 
 
 @bp.get("/initiatives/<int:initiative_id>/business-case/versions/<int:version>")

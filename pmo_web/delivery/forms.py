@@ -33,18 +33,19 @@ from ..fields import (
 )
 from ..forms import PmoForm
 from ..models import Programme, User, UserRole
-from ..models.initiatives import CONFIDENCE_NEEDING_JUSTIFICATION, FUNDING_TYPES
+from ..models.initiatives import CONFIDENCE_NEEDING_JUSTIFICATION
 from ..models.reports import confidence_label, confidence_levels, shown_confidence
 
 
 class DeliveryForm(VersionedForm, PmoForm):
-    """Who runs the delivery, what it may spend, when it ends and how confident the PMO is."""
+    """Who runs the delivery, what it may spend, when it ends and how confident the PMO is.
+
+    Not the funding type: that is the business case's (capital costs make it capital), so
+    there is one place it is decided, before Gate 2 counts its approvals.
+    """
 
     manager_id = SelectField("Delivery manager", coerce=optional_id, widget=GovSelect())
     programme_id = SelectField("Programme", coerce=optional_id, widget=GovSelect())
-    funding_type = RadioField("Funding type", choices=select_choices(FUNDING_TYPES), validators=[Optional()],
-                              widget=GovRadioInput(),
-                              description="Capital buys or builds assets; revenue pays for running costs.")
     budget_approved = MoneyField("Approved budget")
     budget_forecast = MoneyField("Forecast spend")
     budget_actual = MoneyField("Actual spend to date")
@@ -98,7 +99,6 @@ class DeliveryForm(VersionedForm, PmoForm):
         for name in ("cost_tolerance_pct", "time_tolerance_days"):
             if getattr(self, name).data is not None:
                 setattr(initiative, name, getattr(self, name).data)
-        initiative.funding_type = self.funding_type.data or None
         initiative.delivery_confidence = self.delivery_confidence.data or None
         initiative.confidence_justification = (self.confidence_justification.data or "").strip()
 

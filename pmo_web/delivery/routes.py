@@ -16,9 +16,11 @@ from workflows.lifecycle import IllegalTransition
 from .. import access, concurrency
 from ..extensions import db
 from ..fields import money_params
+from ..gates.panel import gate_panel
 from ..htmx import is_partial, render
 from ..models import Initiative, Lesson, Milestone
 from ..models.initiatives import CONFIDENCE_MEANINGS
+from ..workflow import current_case
 from . import bp
 from .forms import DeliveryForm, MilestoneForm
 
@@ -66,8 +68,12 @@ def page_context(initiative: Initiative, delivery_form: DeliveryForm | None = No
     if delivery_form is None:
         # formdata=None: a milestone posted without JavaScript must not fill this form.
         delivery_form = DeliveryForm(formdata=None, obj=initiative, current_manager_id=initiative.manager_id)
+    case = current_case(initiative.id)
     return {"milestones": milestones, "lessons": lessons, "delivery_form": delivery_form,
-            "confidence_meanings": CONFIDENCE_MEANINGS, "money_params": money_params}
+            "confidence_meanings": CONFIDENCE_MEANINGS, "money_params": money_params,
+            # Funding is the business case's (DOMAIN.md 9); an imported initiative may have none.
+            "funding": case.funding_type if case else initiative.funding_type, "funding_from_case": case is not None,
+            "gate_panel": gate_panel(initiative)}
 
 
 def respond(initiative: Initiative, fragment: str, status: int = 200, **context):

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("gates", __name__)
 
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+from . import condition_routes, routes  # noqa: E402,F401  (routes register themselves on bp)

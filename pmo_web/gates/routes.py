@@ -21,10 +21,11 @@ from ..models.base import utcnow
 from ..models.users import ROLE_LABELS
 from ..resources import service as resources
 from ..templating import uk_date
-from ..workflow import facts_for, gate_spec_for
+from ..workflow import funding_of, gate_spec_for
 from . import bp, service
-from .criteria import entry_checklist
+from .conditions import gate_checklist
 from .forms import DecisionForm, GateRequestForm
+from .panel import gate_panel
 
 # Everything the review tables show, loaded up front: initiative, department and owner
 # come joined with the review; who requested it and the decisions so far in one query each.
@@ -71,8 +72,24 @@ def request_review(initiative_id: int):
         status = 422
     return render("gates/request.html", status=status, initiative=initiative, form=form, refusal=refusal,
                   gate=gate_spec_for(initiative, code), open_review=service.open_review(initiative),
-                  role_labels=ROLE_LABELS,
-                  checklist=entry_checklist(code, facts_for(initiative)))
+                  role_labels=ROLE_LABELS, capital=funding_of(initiative) == "capital",
+                  checklist=gate_checklist(initiative, code), gate_panel=gate_panel(initiative))
+
+
+@bp.post("/gates/<int:review_id>/request-again")
+@access.roles_required("pmo", "admin")
+def request_again(review_id: int):
+    """Ask the approvers again for a deferred gate, in one step (DOMAIN.md 9): the deferred
+    review closes and a fresh one, with the same note, goes to their queue."""
+    gate_review = _review_or_404(review_id)
+    try:
+        fresh = service.request_again(gate_review, current_user)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # two presses, or two officers, at once: the open-review index kept one
+        raise IllegalTransition([f"Gate {gate_review.gate} is already awaiting a decision"]) from None
+    flash(f"{gate_name(fresh.gate)} requested again: the approvers have it in their queue.", "success")
+    return redirect_to(url_for(".review", review_id=fresh.id))
 
 
 @bp.get("/gates/<int:review_id>")
@@ -80,7 +97,7 @@ def request_review(initiative_id: int):
 def review(review_id: int):
     """A gate review: what is asked, the decisions so far, and the decision form for an approver."""
     gate_review = _review_or_404(review_id)
-    return _review_page(gate_review, DecisionForm())
+    return _review_page(gate_review, DecisionForm(rejection_closes=_rejection_closes(gate_review)))
 
 
 @bp.post("/gates/<int:review_id>/decision")
@@ -88,10 +105,10 @@ def review(review_id: int):
 def decide(review_id: int):
     """Record the signed-in approver's decision; a decision that meets the quorum moves the initiative."""
     gate_review = _review_or_404(review_id)
-    form = DecisionForm()
+    form = DecisionForm(rejection_closes=_rejection_closes(gate_review))
     # Who may decide comes before what they typed: a PMO officer's post is refused, not corrected.
     if reasons := service.decision_refusals(gate_review, current_user):
-        error_type = IllegalTransition if gate_review.state == "decided" else NotPermitted
+        error_type = IllegalTransition if gate_review.state != "requested" else NotPermitted
         return _review_page(gate_review, form, refusal=error_type(reasons))
     if not form.validate_on_submit():
         return _review_page(gate_review, form, status=422)
@@ -125,11 +142,19 @@ def queue():
 @bp.get("/gates")
 @access.roles_required("pmo", "admin", "approver")
 def index():
-    """Every gate review awaiting a decision, oldest first."""
+    """Every gate review awaiting a decision, oldest first; then the deferred ones with the
+    date to come back to each, and those returned for rework, waiting for the PMO."""
     reviews = db.session.scalars(
         select(GateReview).where(GateReview.state == "requested")
         .order_by(GateReview.requested_at).options(*_TABLE_LOADS)).all()
-    return render("gates/index.html", reviews=reviews, now=utcnow())
+    return render("gates/index.html", reviews=reviews, now=utcnow(), today=date.today(),
+                  deferred=service.deferred_reviews(current_user), rework=service.rework_awaiting_request(current_user),
+                  may_request=access.can_manage(current_user))
+
+
+def _rejection_closes(gate_review: GateReview) -> bool:
+    """True at Gates 1 and 2, where a rejection ends the initiative: it asks to be confirmed."""
+    return transition_for(GATES[gate_review.gate].from_state, "reject_at_gate") is not None
 
 
 def _review_or_404(review_id: int) -> GateReview:
@@ -147,13 +172,14 @@ def _review_page(gate_review: GateReview, form: DecisionForm, status: int = 200,
     checklist = None
     if gate_review.state == "requested":
         # Checked now, not at request time: approvers see whether anything has slipped since.
-        checklist = entry_checklist(gate_review.gate, facts_for(gate_review.initiative))
+        checklist = gate_checklist(gate_review.initiative, gate_review.gate)
     gate = GATES[gate_review.gate]
     return render("gates/review.html", "gates/_decision.html", status=status, review=gate_review,
                   gate=gate, form=form, refusal=refusal, checklist=checklist, role_labels=ROLE_LABELS,
-                  decision_labels=DECISION_LABELS,
-                  rejection_closes=transition_for(gate.from_state, "reject_at_gate") is not None,
+                  decision_labels=DECISION_LABELS, rejection_closes=_rejection_closes(gate_review),
                   may_decide=not service.decision_refusals(gate_review, current_user),
+                  gate_panel=gate_panel(gate_review.initiative), may_request=access.can_manage(current_user),
+                  followed_by=service.review_after(gate_review),
                   # What approving does to the skill gaps (resources area), for those who read the portfolio.
                   **resources.what_if_panel(gate_review, gate, current_user, date.today()))
 

@@ -1,30 +1,41 @@
 """Requesting gate reviews and recording decisions, each in one transaction.
 
-The rules live in workflows/gate.py and workflows/lifecycle.py; this module binds them to
-rows: it loads the review's prior decisions, records the new decision and its conditions,
-writes the audit events, and, when the quorum is met, moves the initiative through its
-lifecycle in the same session. Nothing here commits: the caller commits once.
+The rules live in workflows/gate.py, workflows/conditions.py and workflows/lifecycle.py;
+this module binds them to rows: it loads the review's prior decisions, records the new
+decision and its conditions, writes the audit events, and, when the quorum is met, moves
+the initiative through its lifecycle in the same session. It also answers what waits on
+the gates: reviews returned for rework and deferrals coming due (for "My work" and the
+reminders). Nothing here commits: the caller commits once.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from workflows.gate import GATE_FOR_STATE, Condition, Decision, GateOutcome, apply_outcome, gate_spec
+from workflows.gate import GATE_FOR_STATE, GATES, Condition, Decision, GateOutcome, apply_outcome, gate_spec
 from workflows.gate import GateReview as GateWorkflow
 from workflows.lifecycle import GuardRefused, IllegalTransition, NotPermitted
 
+from .. import access
 from ..extensions import db
 from ..models import AuditEvent, Benefit, GateCondition, GateDecision, GateReview, Initiative
 from ..models.base import utcnow
 from ..workflow import actor_for, current_case, gate_spec_for, lifecycle_for
+from .conditions import earlier_open
 
 
 def open_review(initiative: Initiative) -> GateReview | None:
-    """The review awaiting decision for this initiative, if any."""
+    """The review awaiting decision for this initiative, if any (not a deferred one)."""
     return db.session.scalar(select(GateReview).where(
         GateReview.initiative_id == initiative.id, GateReview.state == "requested"))
+
+
+def deferred_review(initiative: Initiative) -> GateReview | None:
+    """The deferred review of this initiative waiting to be asked for again, if any."""
+    return db.session.scalar(select(GateReview).where(
+        GateReview.initiative_id == initiative.id, GateReview.state == "deferred"))
 
 
 def gate_code_for(initiative: Initiative) -> str | None:
@@ -33,15 +44,18 @@ def gate_code_for(initiative: Initiative) -> str | None:
 
 
 def entry_failures(initiative: Initiative) -> list[str]:
-    """The named entry criteria that fail today for the initiative's next gate."""
+    """The named entry criteria that fail today for the initiative's next gate, then each
+    open condition of an earlier gate (DOMAIN.md 9)."""
     code = gate_code_for(initiative)
     if code is None:
         return [f"No gate follows the state '{initiative.state_label}'"]
-    return lifecycle_for(initiative).gate_entry_failures(code)
+    return lifecycle_for(initiative).gate_entry_failures(code) + earlier_open(initiative, code)
 
 
 def request_review(initiative: Initiative, user, note: str = "") -> GateReview:
-    """Open a gate review (PMO or admin). Refuses with the failed entry criteria by name."""
+    """Open a gate review (PMO or admin). Refuses with the failed entry criteria, and the open
+    conditions of earlier gates, by name. A deferred review of the gate is closed as asked
+    for again (DOMAIN.md 9), and the fresh review takes its place."""
     if not user.has_role("pmo", "admin"):
         raise NotPermitted(["Only the PMO can request a gate review"])
     code = gate_code_for(initiative)
@@ -49,9 +63,12 @@ def request_review(initiative: Initiative, user, note: str = "") -> GateReview:
         raise IllegalTransition([f"No gate follows the state '{initiative.state_label}'"])
     if open_review(initiative) is not None:
         raise IllegalTransition([f"Gate {code} is already awaiting a decision"])
-    failures = lifecycle_for(initiative).gate_entry_failures(code)
+    failures = entry_failures(initiative)
     if failures:
         raise GuardRefused(failures)
+    deferred = deferred_review(initiative)
+    if deferred is not None:
+        _close_deferral(deferred, user)
     spec = gate_spec_for(initiative, code)
     review = GateReview(initiative_id=initiative.id, gate=code, approver_role=spec.approver_role,
                         quorum=spec.quorum, requested_by_id=user.id, note=note)
@@ -60,9 +77,30 @@ def request_review(initiative: Initiative, user, note: str = "") -> GateReview:
     db.session.add(AuditEvent(
         initiative_id=initiative.id, gate_review_id=review.id, kind="gate_requested",
         trigger="request_gate", from_state=initiative.state, to_state=initiative.state,
-        actor_id=user.id, reason=note, detail={"gate": code, "quorum": spec.quorum},
+        actor_id=user.id, reason=note,
+        detail={"gate": code, "quorum": spec.quorum, **({"after_deferral": deferred.id} if deferred else {})},
     ))
     return review
+
+
+def request_again(review: GateReview, user) -> GateReview:
+    """Ask for a deferred gate again in one step: the same gate and note, checked against its
+    entry criteria as any request is (request_review). Raises the workflow's errors."""
+    initiative = review.initiative
+    if not user.has_role("pmo", "admin"):
+        raise NotPermitted(["Only the PMO can request a gate review"])
+    if review.state != "deferred" or gate_code_for(initiative) != review.gate:
+        raise IllegalTransition([f"Gate {review.gate} of {initiative.reference} is not waiting to be "
+                                 "requested again"])
+    return request_review(initiative, user, note=review.note)
+
+
+def _close_deferral(review: GateReview, user) -> None:
+    """Close a deferred review because its gate is asked for again. The fresh review's
+    request event names it (detail "after_deferral"), so the trail has the move without a
+    second event that would tell everyone twice."""
+    _workflow(review).re_request(actor_for(user))
+    db.session.flush()  # closed before the fresh review is inserted: one open review at a time
 
 
 def record_decision(review: GateReview, user, decision: str, *, comment: str = "",
@@ -89,8 +127,12 @@ def record_decision(review: GateReview, user, decision: str, *, comment: str = "
                              defer_until=defer_until)
     row = GateDecision(review_id=review.id, approver_id=user.id, decision=decision,
                        comment=comment, defer_until=defer_until,
-                       conditions=[GateCondition(text=c.text, owner=c.owner, due=c.due) for c in conditions])
+                       conditions=[GateCondition(initiative_id=initiative.id, gate=review.gate, text=c.text,
+                                                 owner=c.owner, owner_id=c.owner_id, due=c.due)
+                                   for c in conditions])
     review.decisions.append(row)  # counted at once if the same review is decided again in this session
+    if result.outcome == "deferred":
+        review.defer_until = defer_until
     if result.decided:
         review.decided_at = utcnow()
         lifecycle = lifecycle_for(initiative, gate_review_id=review.id)
@@ -142,3 +184,78 @@ def _open_benefits_register(initiative: Initiative) -> None:
             initiative_id=initiative.id, name=planned.name, category=planned.category,
             measure=planned.measure, target_value=planned.target, planned_value=planned.financial_value,
         ))
+
+
+# --------------------------------------------------------------- what waits on the gates
+
+
+def last_review(initiative: Initiative) -> GateReview | None:
+    """The initiative's most recent gate review, whatever its state."""
+    return db.session.scalar(select(GateReview).where(GateReview.initiative_id == initiative.id)
+                             .order_by(GateReview.id.desc()).limit(1))
+
+
+def review_after(review: GateReview) -> GateReview | None:
+    """The next review of the same initiative, if any (a deferred one asked for again, say)."""
+    return db.session.scalar(select(GateReview).where(GateReview.initiative_id == review.initiative_id,
+                                                      GateReview.id > review.id)
+                             .order_by(GateReview.id).limit(1))
+
+
+def returned_for_rework(initiative: Initiative) -> GateReview | None:
+    """The review that sent this initiative back with things to fix, while they stand:
+    returned for rework (or rejected at Gate 3 or 4, which returns it to the stage) and the
+    gate not yet requested again (DOMAIN.md 9). Its settling decision says what to fix."""
+    review = last_review(initiative)
+    if review is None or not _waits_for_rework(review, initiative):
+        return None
+    return review
+
+
+def _waits_for_rework(review: GateReview, initiative: Initiative) -> bool:
+    return (review.state == "decided" and review.outcome in ("returned", "rejected")
+            and initiative.state == GATES[review.gate].from_state)
+
+
+def settling_decision(review: GateReview) -> GateDecision | None:
+    """The decision that decided or deferred the review (its last), with its comment."""
+    return review.decisions[-1] if review.decisions and review.state != "requested" else None
+
+
+def _latest_review_ids():
+    """SQL: the id of each initiative's most recent review."""
+    return select(func.max(GateReview.id)).group_by(GateReview.initiative_id)
+
+
+def rework_awaiting_request(user=None) -> list[GateReview]:
+    """Reviews returned for rework (or rejected at Gate 3 or 4) whose gate the PMO has not
+    requested again, oldest first; with `user`, only on initiatives they may see. For "My work"."""
+    query = (select(GateReview).join(Initiative, Initiative.id == GateReview.initiative_id)
+             .where(GateReview.id.in_(_latest_review_ids()), GateReview.state == "decided",
+                    GateReview.outcome.in_(("returned", "rejected")))
+             .options(selectinload(GateReview.decisions), selectinload(GateReview.requested_by))
+             .order_by(GateReview.decided_at, GateReview.id))
+    if user is not None:
+        query = query.where(access.visible_clause(user))
+    return [review for review in db.session.scalars(query) if _waits_for_rework(review, review.initiative)]
+
+
+def deferred_reviews(user=None, due_by: date | None = None) -> list[GateReview]:
+    """Deferred reviews waiting to be asked for again, the earliest come-back date first;
+    `due_by`: only those due by that day; `user`: only on initiatives they may see. Reviews of
+    initiatives that have since moved past the gate, or ended, are left out."""
+    query = (select(GateReview).join(Initiative, Initiative.id == GateReview.initiative_id)
+             .where(GateReview.state == "deferred")
+             .options(selectinload(GateReview.decisions), selectinload(GateReview.requested_by))
+             .order_by(GateReview.defer_until, GateReview.id))
+    if due_by is not None:
+        query = query.where(GateReview.defer_until <= due_by)
+    if user is not None:
+        query = query.where(access.visible_clause(user))
+    return [review for review in db.session.scalars(query)
+            if review.initiative.state == GATES[review.gate].from_state]
+
+
+def deferrals_coming_due(today: date, within_days: int = 7, user=None) -> list[GateReview]:
+    """Deferred reviews whose come-back date is within `within_days` of `today` (or past). For "My work"."""
+    return deferred_reviews(user, due_by=today + timedelta(days=within_days))

@@ -25,6 +25,7 @@ from workflows.lifecycle import (
 from .. import access, history
 from ..errors import workflow_status
 from ..extensions import db
+from ..gates.panel import gate_panel
 from ..gates.service import gate_code_for, open_review
 from ..htmx import htmx_response, is_partial
 from ..models import AuditEvent, Initiative
@@ -55,7 +56,8 @@ def show(initiative_id: int):
     """One initiative: where it is, what can be done next, its details and its history."""
     initiative = access.initiative_or_404(initiative_id)
     return render_template("initiatives/show.html", similar=_possible_duplicates(initiative),
-                           merge_states=MERGE_TARGET_STATES, **_hub_context(initiative))
+                           merge_states=MERGE_TARGET_STATES, gate_panel=gate_panel(initiative),
+                           **_hub_context(initiative))
 
 
 @bp.route("/initiatives/<int:initiative_id>/transitions/<trigger>", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 """Business cases in the UK five-case shape. Each save is a new immutable version."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
@@ -25,6 +26,20 @@ BENEFIT_CATEGORIES = (
     ("quality", "Quality / non-financial"),
     ("dis_benefit", "Dis-benefit"),
 )
+
+
+@dataclass(frozen=True)
+class FundingYear:
+    """Capital and revenue needed in one UK financial year (April to March); `year` is the
+    year it starts in (2026 is 2026/27), None for cost lines saved before years were asked."""
+
+    year: int | None
+    capital: Decimal
+    revenue: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.capital + self.revenue
 
 
 class BusinessCase(db.Model):
@@ -79,6 +94,28 @@ class BusinessCase(db.Model):
         years = self.appraisal_years if self.appraisal_years is not None else 5
         return self.total_cost(nature="one_off") + self.total_cost(nature="recurring") * years
 
+    @property
+    def funding_type(self) -> str:
+        """"capital" when any cost is capital, else "revenue" (DOMAIN.md 9): known at Gate 2,
+        so the gate's capital quorum applies; the initiative's funding type follows it."""
+        return "capital" if self.total_cost(category="capital") > 0 else "revenue"
+
+    def funding_profile(self) -> list[FundingYear]:
+        """Capital and revenue by financial year, earliest first: a one-off cost in its year,
+        a recurring one in each year of the appraisal period from its first. Lines with no
+        year come last, in one row, at their one-off or yearly amount."""
+        years = self.appraisal_years if self.appraisal_years is not None else 5
+        sums: dict[tuple[int | None, str], Decimal] = {}
+        for cost in self.costs:
+            spread = range(years) if cost.nature == "recurring" and cost.financial_year is not None else range(1)
+            for offset in spread:
+                year = None if cost.financial_year is None else cost.financial_year + offset
+                sums[(year, cost.category)] = sums.get((year, cost.category), Decimal(0)) + cost.amount
+        known = sorted({year for year, _ in sums if year is not None})
+        order = known + ([None] if any(year is None for year, _ in sums) else [])
+        return [FundingYear(year, sums.get((year, "capital"), Decimal(0)), sums.get((year, "revenue"), Decimal(0)))
+                for year in order]
+
     def total_cost(self, category: str | None = None, nature: str | None = None) -> Decimal:
         return sum(
             (c.amount for c in self.costs
@@ -100,7 +137,7 @@ class CaseOption(db.Model):
 
 
 class CaseCost(db.Model):
-    """A cost line: capital or revenue, one-off or recurring, in GBP."""
+    """A cost line: capital or revenue, one-off or recurring, in GBP, in a financial year."""
 
     __tablename__ = "case_costs"
 
@@ -110,6 +147,9 @@ class CaseCost(db.Model):
     category: Mapped[str] = mapped_column(String(10))
     nature: Mapped[str] = mapped_column(String(10))
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # The UK financial year (April to March) by the year it starts: a one-off cost falls in
+    # it, a recurring one starts in it. None on lines saved before the year was asked for.
+    financial_year: Mapped[int | None]
 
 
 class CaseBenefit(db.Model):

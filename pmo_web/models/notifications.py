@@ -15,15 +15,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
-# (kind, what the user is told, the label of its preference). Events make the first four;
-# the daily digest finds the last two (nothing happens at the moment they become due).
+# (kind, what the user is told, the label of its preference). Events make the first five;
+# the daily digest finds the last four (nothing happens at the moment they become due).
 KINDS = (
     ("gate_awaiting", "A gate awaits your decision"),
     ("gate_decision", "A decision on your request"),
+    ("gate_outcome", "The outcome of a gate you requested"),
     ("info_requested", "More information is requested"),
     ("raid_assigned", "A RAID item is assigned to you"),
     ("raid_overdue", "A RAID item is past its review date"),
     ("report_due", "A highlight report is due"),
+    ("deferral_due", "A deferred gate is due to be looked at again"),
+    ("condition_overdue", "A gate condition is overdue"),
 )
 KIND_LABELS = dict(KINDS)
 

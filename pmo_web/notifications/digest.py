@@ -1,11 +1,15 @@
 """The daily digest: once a day, each user who wants email gets one message listing what
 waits for them (titles and links only).
 
-What waits: gates awaiting their decision, their open risks past the review date, and
+What waits: gates awaiting their decision, their open risks past the review date,
 highlight reports due on the initiatives they manage (in delivery, and no report issued
-since the start of the last calendar month). The last two become in-app notifications
-too (once each: nothing happens at the moment a date passes, so no event made them).
-A `DigestSent` row per user and day makes running the command twice that day send nothing.
+since the start of the last calendar month), deferred gates whose date to come back has
+come (for the PMO officer who requested the gate and the PMO team, DOMAIN.md 9), and open
+gate conditions past their due date (for the condition's owner, when a user, and the PMO
+officer who requested the gate that set it). All but the first become in-app
+notifications too (once each: nothing happens at the moment a date passes, so no event
+made them). A `DigestSent` row per user and day makes running the command twice that day
+send nothing.
 """
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, exists, select
 
+from .. import access
 from ..extensions import db
+from ..gates.conditions import conditions_overdue
+from ..gates.service import deferred_reviews
 from ..models import (
     DigestSent,
     EmailOutbox,
@@ -26,12 +33,13 @@ from ..models import (
     NotificationPreference,
     RaidItem,
     User,
+    UserRole,
 )
 from ..models.notifications import KIND_LABELS
 from .events import add_notification, email_configured, headline_title, path_for
 from .mail import absolute, footer, subject_line
 
-DIGEST_KINDS = ("gate_awaiting", "raid_overdue", "report_due")
+DIGEST_KINDS = ("gate_awaiting", "deferral_due", "condition_overdue", "raid_overdue", "report_due")
 # Initiatives whose risks nobody reviews any more.
 TERMINAL_STATES = ("closed", "rejected", "withdrawn", "cancelled", "merged")
 
@@ -60,6 +68,7 @@ def run(today: date) -> dict:
     gate_roles = {"approver"} | set(db.session.scalars(select(GateSetting.approver_role)))
     risk_owners = set(db.session.scalars(_overdue(today).with_only_columns(RaidItem.owner_id).distinct()))
     managers = set(db.session.scalars(select(Initiative.manager_id).where(Initiative.state == "delivery")))
+    gate_lines = _gate_lines(today)
     for user in users:
         if user.id in already:
             done["skipped"] += 1
@@ -69,6 +78,7 @@ def run(today: date) -> dict:
             done["notified"] += _overdue_risks(user, today, waiting)
         if user.id in managers:
             done["notified"] += _reports_due(user, today, waiting)
+        done["notified"] += _tell(user, gate_lines.get(user.id, []), waiting)
         reviews = db.session.scalars(GateReview.awaiting(user)) if user.has_role(*gate_roles) else []
         for review in reviews:
             waiting.lines.append(("gate_awaiting",
@@ -145,6 +155,55 @@ def _reports_due(user: User, today: date, waiting: Waiting) -> int:
         waiting.lines.append(("report_due", headline, link))
         if untold:
             _in_app_only(user, "report_due", headline, link, initiative.id, None)
+            new += 1
+    return new
+
+
+def _gate_lines(today: date) -> dict[int, list[tuple[str, str, str, int]]]:
+    """What the gates owe today, by user id: (kind, headline, link, initiative id) lines.
+
+    A deferral whose date has come goes to the PMO officer who requested the gate and to
+    every PMO officer who may see the initiative; an overdue condition to its owner (a user)
+    and to the PMO officer who requested the gate that set it.
+    """
+    lines: dict[int, list[tuple[str, str, str, int]]] = {}
+    pmo_team = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                  .where(UserRole.role == "pmo", User.active.is_(True))).unique().all()
+    for review in deferred_reviews(due_by=today):
+        initiative = review.initiative
+        until = review.defer_until
+        headline = (f"Gate {review.gate.removeprefix('G')} on {headline_title(initiative)} is due to be "
+                    f"looked at again: it was deferred until {until.day} {until:%B %Y}")
+        told = {user.id: user for user in pmo_team if access.can_see(user, initiative)}
+        if review.requested_by.active:
+            told[review.requested_by_id] = review.requested_by
+        link = path_for("gates.review", review_id=review.id)
+        for user_id in told:
+            lines.setdefault(user_id, []).append(("deferral_due", headline, link, initiative.id))
+    for condition in conditions_overdue(today):
+        initiative = condition.initiative
+        headline = f"A condition of Gate {condition.gate.removeprefix('G')} on {headline_title(initiative)} is overdue"
+        # The condition's own page: one address whatever stage the initiative has reached.
+        link = path_for("gates.condition", initiative_id=initiative.id, condition_id=condition.id)
+        requester = condition.decision.review.requested_by
+        for user in {u.id: u for u in (condition.owner_user, requester) if u is not None and u.active}.values():
+            if access.can_see(user, initiative):
+                lines.setdefault(user.id, []).append(("condition_overdue", headline, link, initiative.id))
+    return lines
+
+
+def _tell(user: User, lines, waiting: Waiting) -> int:
+    """Add `lines` to the user's digest; notify in the app those not told before (by link)."""
+    if not lines:
+        return 0
+    told = set(db.session.scalars(select(Notification.link).where(
+        Notification.user_id == user.id, Notification.kind.in_({kind for kind, *_ in lines}))))
+    new = 0
+    for kind, headline, link, initiative_id in lines:
+        waiting.lines.append((kind, headline, link))
+        if link not in told:
+            _in_app_only(user, kind, headline, link, initiative_id, None)
+            told.add(link)
             new += 1
     return new
 

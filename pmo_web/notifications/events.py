@@ -11,6 +11,9 @@ Which events notify whom:
 - gate requested -> every active holder of the gate's approver role who may see the
   initiative and may decide it (not its owner; GateReview.awaiting's rule);
 - gate decision, or the PMO accepting, rejecting or merging a request -> its owner;
+- a decision that settles a gate review (approved, rejected, deferred, returned for
+  rework) -> also the PMO officer who requested it (DOMAIN.md 9), pointed at what to do
+  next: for rework, the initiative page, where the approver's comment stays;
 - information requested -> its owner;
 - a RAID item given an owner (created or changed) -> that owner, unless they did it.
 """
@@ -27,6 +30,9 @@ DECIDING_TRIGGERS = {"accept": "accepted", "reject": "rejected", "merge": "merge
 # One approver's decision, as its owner reads it.
 DECIDED = {"approve": "approved", "approve_with_conditions": "approved with conditions",
            "reject": "rejected", "defer": "deferred", "return_for_rework": "returned for rework"}
+# A settled review's outcome, as the PMO officer who requested it reads it.
+OUTCOME_WORDS = {"approved": "approved", "rejected": "rejected", "deferred": "deferred",
+                 "returned": "returned for rework (see what to fix)"}
 
 
 def email_configured(app=None) -> bool:
@@ -129,12 +135,17 @@ def _recipients(session: Session, audit_event):
         headline = f"Gate {review.gate.removeprefix('G')} awaits your decision: {about}"
         return [(user, "gate_awaiting", headline, link, None)
                 for user in approvers if access.can_see(user, initiative)]
-    if audit_event.kind == "gate_decision" and owner_told:
+    if audit_event.kind == "gate_decision":
         detail = audit_event.detail or {}
         gate = str(detail.get("gate", "")).removeprefix("G")
-        decision = DECIDED.get(detail.get("decision", ""), "decided")
-        headline = f"Gate {gate} on {about}: {decision}"
-        return [(owner, "gate_decision", headline, show, None)]
+        told = []
+        if owner_told:
+            decision = DECIDED.get(detail.get("decision", ""), "decided")
+            told.append((owner, "gate_decision", f"Gate {gate} on {about}: {decision}", show, None))
+        if detail.get("outcome") in OUTCOME_WORDS and audit_event.gate_review_id:
+            told += _requester_of_the_gate(session, audit_event, initiative, owner_told, about, show,
+                                           f"Gate {gate} you asked for on {about}: {OUTCOME_WORDS[detail['outcome']]}")
+        return told
     if audit_event.kind == "transition" and owner_told:
         if audit_event.trigger == "request_info":
             return [(owner, "info_requested", f"More information is requested on {about}", show, None)]
@@ -150,6 +161,25 @@ def _recipients(session: Session, audit_event):
                 link = path_for("raid.log", initiative_id=initiative.id) + f"#raid-item-{detail['id']}"
                 return [(user, "raid_assigned", f"A RAID item on {about} is assigned to you", link, detail["id"])]
     return []
+
+
+def _requester_of_the_gate(session: Session, audit_event, initiative, owner_told: bool, about: str, show: str,
+                           headline: str) -> list:
+    """The PMO officer who requested the settled review, unless they decided it themselves or
+    are its owner (told already); rework and rejection point at the initiative page, where the
+    comment stays, the others at the review."""
+    from .. import access
+    from ..models import GateReview
+
+    review = session.get(GateReview, audit_event.gate_review_id)
+    pmo = review.requested_by if review is not None else None
+    if (pmo is None or not pmo.active or pmo.id == audit_event.actor_id
+            or (owner_told and pmo.id == initiative.owner_id) or not access.can_see(pmo, initiative)):
+        return []
+    outcome = (audit_event.detail or {}).get("outcome")
+    link = show + "#gate-outcome" if outcome in ("returned", "rejected") else path_for("gates.review",
+                                                                                      review_id=review.id)
+    return [(pmo, "gate_outcome", headline, link, None)]
 
 
 def add_notification(session: Session, user, kind: str, headline: str, link: str, initiative_id: int | None,

@@ -17,7 +17,9 @@ from workflows.lifecycle import STATE_LABELS, IllegalTransition
 from .. import access, concurrency
 from ..extensions import db
 from ..fields import money_params
+from ..gates.conditions import checklist_criterion, earlier_open
 from ..gates.criteria import entry_checklist
+from ..gates.panel import gate_panel
 from ..gates.service import open_review
 from ..htmx import is_partial, render
 from ..lessons.library import log_context
@@ -81,9 +83,10 @@ def closure_context(initiative: Initiative, benefits: list[Benefit]) -> dict:
     lifecycle = lifecycle_for(initiative)
     realised = realised_financial_benefit(benefits)
     planned = [b.planned_value for b in benefits if b.planned_value is not None]
+    conditions = checklist_criterion(initiative, "G4")  # earlier gates' conditions (DOMAIN.md 9)
     return {
-        "checklist": entry_checklist("G4", lifecycle.facts),
-        "closure_failures": lifecycle.gate_entry_failures("G4"),
+        "checklist": entry_checklist("G4", lifecycle.facts) + ([conditions] if conditions else []),
+        "closure_failures": lifecycle.gate_entry_failures("G4") + earlier_open(initiative, "G4"),
         "open_gate_review": open_review(initiative),
         "planned_total": sum(planned, Decimal(0)) if planned else None,
         "realised_total": realised,
@@ -98,7 +101,7 @@ def page_context(initiative: Initiative) -> dict:
     may_edit_lessons = can_edit_lessons(initiative)
     lessons = log_context(initiative, with_deleted=may_edit_lessons)
     return {"benefits": benefits, "deleted_benefits": deleted_benefits(initiative), **lessons,
-            "can_edit_lessons": may_edit_lessons,
+            "can_edit_lessons": may_edit_lessons, "gate_panel": gate_panel(initiative),
             **closure_context(initiative, benefits)}
 
 

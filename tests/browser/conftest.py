@@ -63,6 +63,16 @@ def browser():
         chromium.close()
 
 
+def sign_in(page, email: str, password: str = factories.PASSWORD):
+    """Sign `page` in through the form, and wait for the page it lands on."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return page
+
+
 @pytest.fixture
 def page_as(browser, live_app):
     """page_as(role) -> a Playwright page signed in as that demo role (own browser context)."""
@@ -71,13 +81,7 @@ def page_as(browser, live_app):
     def open_as(role: str):
         context = browser.new_context(base_url=live_app.config["LIVE_URL"])
         contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Email address").fill(f"{role}@example.test")
-        page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
-        return page
+        return sign_in(context.new_page(), f"{role}@example.test")
 
     yield open_as
     for context in contexts:

@@ -383,6 +383,8 @@ def _decision_form(decision: str) -> list[tuple[str, str]]:
         fields += [("conditions-0-due", part) for part in day]
     elif decision == "defer":
         fields += [("defer_until", part) for part in day]
+    elif decision == "reject":
+        fields += [("confirm_reject", "y")]  # rejecting at Gates 1 and 2 asks to confirm it
     return fields
 
 

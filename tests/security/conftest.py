@@ -20,7 +20,7 @@ from sqlalchemy import select
 from pmo_web import create_app
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import ApiToken, Benefit, DemandLine, Lesson, Milestone, RaidItem
+from pmo_web.models import ApiToken, Benefit, DemandLine, GateCondition, Lesson, Milestone, RaidItem
 from pmo_web.models.sessions import BOOKKEEPING_TABLES
 from tests import factories
 from tests.security.route_matrix import MATRIX, ROLES
@@ -83,6 +83,12 @@ class World:
                 self.reviews[state] = gates.request_review(initiative, self.users["pmo"], note="Ready")
             except (GuardRefused, IllegalTransition):
                 continue
+        # A condition in force on the delivery initiative and on the outsider's (set after the
+        # requests above, which it would otherwise hold back), for the condition pages.
+        self.condition_id = factories.make_condition(self.initiatives["delivery"], self.users["pmo"],
+                                                     self.users["approver"]).id
+        for other in (self.initiatives["on_hold"], self.outsider_initiative):
+            factories.make_condition(other, self.users["pmo"], self.users["approver"])
         # An API token per role (the API takes no session), and a spare one to revoke.
         self.api_tokens = {role: ApiToken.issue(user, f"{role} report", user, None)[1]
                            for role, user in self.users.items()}
@@ -132,6 +138,7 @@ class World:
             "meeting_id": lambda: self.governance.held_meeting_id,
             "agenda_item_id": lambda: self.governance.held_item_id,
             "upload_id": lambda: self.upload_id,
+            "condition_id": lambda: self.child_id(GateCondition, initiative.id) or self.condition_id,
         }
         declared = {**(access.values if access else {}), **given}
         unknown = set(rule.arguments) - set(fill) - set(declared)

@@ -27,7 +27,9 @@ from tests.security.route_matrix import ROLES
 
 UNSUBMITTED = ("draft", "withdrawn")  # the world's withdrawn one is made a never-submitted one below
 # Routes whose 404 for the author has nothing to do with who may see the draft.
-AUTHOR_404 = {"review.summary": "the closure summary exists only in benefits review"}
+AUTHOR_404 = {"review.summary": "the closure summary exists only in benefits review",
+              **{endpoint: "a draft has no gate conditions: the URL names another initiative's"
+                 for endpoint in ("gates.condition", "gates.condition_met", "gates.condition_waive")}}
 # Pages the author opens on their own draft.
 AUTHOR_PAGES = ("initiatives.show", "intake.edit")
 NO_SUCH_ID = 987654

@@ -30,11 +30,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pmo_web.extensions import db
 from pmo_web.gates import service as gates
-from pmo_web.models import Assignment, Board, GateReview, Initiative, Meeting, Milestone, Person, Skill
+from pmo_web.models import (
+    Assignment,
+    Board,
+    GateCondition,
+    GateReview,
+    Initiative,
+    Meeting,
+    Milestone,
+    Person,
+    Skill,
+)
 from pmo_web.models.raid import ESCALATION_BOARDS
 from pmo_web.workflow import fire
 from tests import factories
@@ -175,6 +185,18 @@ def _milestone(world) -> dict:
     """URL values naming the delivery initiative's first milestone."""
     initiative_id = world.initiatives["delivery"].id
     return {"initiative_id": initiative_id, "milestone_id": world.child_id(Milestone, initiative_id)}
+
+
+def _condition(world) -> dict:
+    """URL values naming the delivery initiative's gate condition."""
+    return {"initiative_id": world.initiatives["delivery"].id, "condition_id": world.condition_id}
+
+
+def _reopen_condition(world) -> None:
+    """Each post closes the condition: open it again (directly, as a test arranges) before the next."""
+    db.session.execute(update(GateCondition).where(GateCondition.id == world.condition_id)
+                       .values(state="open", closed_by_id=None, closed_at=None))
+    db.session.commit()
 
 
 def _next_year_due() -> list[str]:
@@ -354,8 +376,18 @@ FORMS: dict[str, Form] = {
         (_on("pmo", "gates.review", lambda w: {"review_id": _latest_review(w.initiatives["business_case"])}),
          _hub("business_case")),
         url=lambda w: {"review_id": _open_review(w)},
-        fixed={"decision": "approve_with_conditions", "conditions-*-due": lambda n: _next_year_due()},
+        fixed={"decision": "approve_with_conditions", "conditions-*-due": lambda n: _next_year_due(),
+               "conditions-*-owner_id": ""},  # the owner typed in, not chosen from the users
         prepare=_state_then_review("business_case", "business_case"), form_page="gates.review"),
+    # A condition's evidence, or the reason it is waived, shown where it is tracked.
+    "gates.condition_met": Form(
+        "gates.condition_met", "pmo", ("note",),
+        (_on("viewer", "delivery.edit", _initiative("delivery")), _on("viewer", "gates.condition", _condition)),
+        url=_condition, prepare=_reopen_condition),
+    "gates.condition_waive": Form(
+        "gates.condition_waive", "approver", ("note",),
+        (_on("viewer", "delivery.edit", _initiative("delivery")), _on("viewer", "gates.condition", _condition)),
+        url=_condition, prepare=_reopen_condition),
 
     # Delivery: the confidence statement and milestones.
     "delivery.edit": Form(
@@ -615,6 +647,7 @@ STORES_NO_TEXT = {
     "imports.mapping": "a choice per column",
     "imports.run": "no fields: imports what the preview showed (escaping tested in tests/web/imports)",
     "governance.mark_held": "no fields: freezes the agenda the portfolio built",
+    "gates.request_again": "asks for a deferred gate again: no fields",
 }
 
 # Lifecycle inputs that are free text (target_id is a choice of initiative).

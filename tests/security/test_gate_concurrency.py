@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from pmo_web.extensions import db
 from pmo_web.gates import service
@@ -26,6 +28,7 @@ from pmo_web.models import (
     User,
 )
 from tests import factories
+from workflows.lifecycle import IllegalTransition
 
 # How long each decision holds its transaction open after reading the prior decisions:
 # long enough that, without the lock, both would read "no other approval yet".
@@ -113,3 +116,59 @@ def test_the_same_approver_twice_at_once_counts_once(app, review):
     assert db.session.scalar(select(func.count(GateDecision.id)).where(GateDecision.review_id == review_id)) == 1
     assert db.session.get(GateReview, review_id).state == "requested"
     assert db.session.get(Initiative, initiative_id).state == "scoring"
+
+
+def ask_again(app, review_id: int, pmo_id: int, start: threading.Barrier | None, errors: list) -> None:
+    """One PMO officer's "Request again" on a deferred review, as one request."""
+    try:
+        with app.app_context():
+            deferred = db.session.get(GateReview, review_id)
+            pmo = db.session.get(User, pmo_id)
+            if start is not None:
+                start.wait(timeout=10)
+            service.request_again(deferred, pmo)
+            db.session.commit()
+    except Exception as error:  # noqa: BLE001 (any failure in a thread is reported to the test)
+        errors.append(error)
+
+
+def test_two_officers_asking_again_at_once_open_one_review(app, users, monkeypatch):
+    """DOMAIN.md 9: a deferred gate asked for again by two PMO officers at the same moment
+    opens one fresh review; the other request is refused (the route answers it 409), and the
+    deferred review is closed once."""
+    initiative = factories.make_initiative(owner=users["requester"], state="scoring")
+    factories.make_score(initiative, users["pmo"])
+    db.session.commit()
+    deferred = service.request_review(initiative, users["pmo"])
+    db.session.commit()
+    service.record_decision(deferred, users["approver"], "defer", comment="Later", defer_until=date.today())
+    db.session.commit()
+    second = factories.make_user(roles=("pmo",), email="pmo2@example.test", department=users["pmo"].department)
+    db.session.commit()
+    officers = (users["pmo"].id, second.id)
+    errors: list = []
+    if db.engine.dialect.name == "postgresql":
+        check = service.entry_failures
+
+        def slow_check(*args, **kwargs):
+            # Both have read the deferral and checked the criteria before either writes.
+            failures = check(*args, **kwargs)
+            time.sleep(WINDOW_SECONDS)
+            return failures
+
+        monkeypatch.setattr(service, "entry_failures", slow_check)
+        start = threading.Barrier(2)
+        threads = [threading.Thread(target=ask_again, args=(app, deferred.id, who, start, errors)) for who in officers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    else:
+        for who in officers:
+            ask_again(app, deferred.id, who, None, errors)
+    assert len(errors) == 1
+    assert isinstance(errors[0], (IntegrityError, IllegalTransition)), errors
+    db.session.expire_all()
+    reviews = db.session.scalars(select(GateReview).where(GateReview.initiative_id == initiative.id)
+                                 .order_by(GateReview.id)).all()
+    assert [(r.state, r.outcome) for r in reviews] == [("decided", "deferred"), ("requested", None)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from fnmatch import fnmatch
 from html.parser import HTMLParser
 
@@ -26,6 +27,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from pmo_web.extensions import db
+from pmo_web.gates import service as gates
 from tests import factories
 from tests.security.conftest import World, changed_tables, database_snapshot, sign_in
 from tests.security.route_matrix import MATRIX, OBJECT_ARGS, ROLES, methods_of
@@ -108,7 +110,8 @@ def test_roles_refused_a_page_are_refused_its_post(app, world):
 
 
 CHILD_OF = {"milestone_id": factories.Milestone, "benefit_id": factories.Benefit,
-            "lesson_id": factories.Lesson, "raid_item_id": factories.RaidItem}
+            "lesson_id": factories.Lesson, "raid_item_id": factories.RaidItem,
+            "condition_id": factories.GateCondition}
 
 
 def test_a_child_of_another_initiative_is_not_found(app, world):
@@ -242,6 +245,18 @@ class Save:
     prepare: object = None  # world -> URL values, for a row the world does not have yet
 
 
+def _deferred_gate(world: World) -> dict:
+    """A Gate 2 review of a fresh initiative, deferred: the PMO may ask for it again."""
+    initiative = factories.make_initiative(owner=world.users["requester"], state="business_case",
+                                           strategic_priority=world.priorities[0])
+    factories.make_business_case(initiative, world.users["pmo"])
+    review = gates.request_review(initiative, world.users["pmo"], note="Ready")
+    gates.record_decision(review, world.users["approver"], "defer", comment="Later",
+                          defer_until=date.today() + timedelta(days=30))
+    db.session.commit()
+    return {"review_id": review.id}
+
+
 def _fresh_scored(world: World) -> dict:
     """An initiative ready for Gate 1 (scored, no review open yet)."""
     initiative = factories.make_initiative(owner=world.users["requester"], state="scoring",
@@ -277,6 +292,9 @@ SAVES = [
     Save("cases.edit", "pmo", {"strategic_case": "Probe", "save": "y"}),
     Save("gates.request_review", "pmo", {"note": "Probe"}, prepare=_fresh_scored),
     Save("gates.decide", "approver", {"decision": "approve", "comment": "Probe"}, page=False),
+    Save("gates.request_again", "pmo", page=False, prepare=_deferred_gate),
+    Save("gates.condition_met", "pmo", {"note": "Probe"}, state="delivery"),
+    Save("gates.condition_waive", "approver", {"note": "Probe"}, state="delivery"),
     Save("delivery.edit", "pmo", {"confidence_justification": "Probe"}),
     Save("delivery.milestone_edit", "pmo", {"name": "Probe"}),
     Save("delivery.milestone_new", "pmo", {"name": "Probe", "baseline_date": DATE}),

@@ -123,9 +123,11 @@ def _build_world() -> dict:
         except (GuardRefused, IllegalTransition):
             continue
     assert reviews, "the world needs an open gate review to decide"
+    # A gate condition in force, to mark met or waive.
+    condition = factories.make_condition(initiatives["delivery"], users["pmo"], users["approver"])
     db.session.commit()
     return {"users": users, "victim": victim, "department": department, "priorities": priorities,
-            "programme": programme, "initiatives": initiatives, "reviews": reviews}
+            "programme": programme, "initiatives": initiatives, "reviews": reviews, "condition_id": condition.id}
 
 
 @pytest.fixture
@@ -187,10 +189,11 @@ URL_VALUES = {
     "agenda_item_id": lambda w, i, t: [governance_world.sweep_rows(w).held_item_id],
     "report_id": lambda w, i, t: [report_world.sweep_report_id(i)],
     "upload_id": lambda w, i, t: [import_world.sweep_upload_id(w)],
+    "condition_id": lambda w, i, t: [_child_id(factories.GateCondition, i) or w["condition_id"]],
 }
 INT_ARGS = {"initiative_id", "milestone_id", "benefit_id", "lesson_id", "review_id", "user_id", "department_id",
             "programme_id", "priority_id", "version", "index", "token_id", "person_id", "line_id", "skill_id",
-            "raid_item_id", "board_id", "meeting_id", "agenda_item_id", "report_id", "upload_id"}
+            "raid_item_id", "board_id", "meeting_id", "agenda_item_id", "report_id", "upload_id", "condition_id"}
 
 
 def _api_token_id(world: dict) -> int:
@@ -490,7 +493,7 @@ def _probe_post(prober: Prober, app, endpoint: str, combos, roles=ROLES):
 FORMLESS = {"auth.logout", "auth.second_factor_code", "auth.second_factor_recovery_codes",
             "auth.second_factor_remove", "auth.second_factor_reset", "api.token_revoke", "raid.item_restore",
             "lessons.delete", "lessons.restore", "review.benefit_delete", "review.benefit_restore", "imports.run",
-            "notifications.mark_all_read"}
+            "notifications.mark_all_read", "gates.request_again"}
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)

@@ -58,6 +58,9 @@ SINGLE_OUTCOME = {
     "return_for_rework": "returned",
 }
 
+# The review's state after that decision: a deferral keeps it open (DOMAIN.md 9).
+STATE_AFTER = {decision: "deferred" if decision == "defer" else "decided" for decision in DECISIONS}
+
 
 def review(
     state: str = "requested", *, code: str = "G1", quorum: int = 1, prior: list[Decision] | None = None, **spec_kw
@@ -120,22 +123,28 @@ def test_gate_spec_is_frozen():
 # ---------------------------------------------- every (review state, decision) pair
 
 
+REFUSED_IN_STATE = {
+    "decided": "Gate G1 has already been decided",
+    "deferred": "Gate G1 has been deferred: the PMO asks for it again when it is due",
+}
+
+
 @pytest.mark.parametrize("decision", DECISIONS)
-@pytest.mark.parametrize("state", ["requested", "decided"])
+@pytest.mark.parametrize("state", ["requested", "deferred", "decided"])
 def test_each_decision_from_each_review_state(state: str, decision: str):
     row, gate_review, events = review(state)
-    if state == "decided":
+    if state in REFUSED_IN_STATE:
         error = assert_refused(row, gate_review, events, IllegalTransition, ALICE, decision, **GOOD[decision])
-        assert error.reasons == ["Gate G1 has already been decided"]
+        assert error.reasons == [REFUSED_IN_STATE[state]]
         return
     result = gate_review.decide(ALICE, decision, **GOOD[decision])
     assert result.outcome == SINGLE_OUTCOME[decision] and result.decided
-    assert (row.state, row.outcome) == ("decided", SINGLE_OUTCOME[decision])
+    assert (row.state, row.outcome) == (STATE_AFTER[decision], SINGLE_OUTCOME[decision])
     assert events == [result.event]
     event = result.event
     assert isinstance(event, GateEvent) and isinstance(event, TransitionEvent)
     assert (event.trigger, event.from_state, event.to_state, event.actor_id) == (
-        "decide", "requested", "decided", ALICE.id)
+        "decide", "requested", STATE_AFTER[decision], ALICE.id)
     assert event.reason == (GOOD[decision].get("comment") or None)
     assert event.detail["gate"] == "G1"
     assert event.detail["decision"] == decision
@@ -143,10 +152,10 @@ def test_each_decision_from_each_review_state(state: str, decision: str):
     assert gate_review.decisions == [Decision(ALICE.id, decision)]
 
 
-@pytest.mark.parametrize("state", ["requested", "decided"])
+@pytest.mark.parametrize("state", ["requested", "deferred", "decided"])
 def test_unknown_decision(state: str):
     row, gate_review, events = review(state)
-    error = IllegalTransition if state == "decided" else GuardRefused
+    error = IllegalTransition if state in REFUSED_IN_STATE else GuardRefused
     assert_refused(row, gate_review, events, error, ALICE, "rubber_stamp", comment="x")
 
 
@@ -164,7 +173,7 @@ def test_unknown_decision(state: str):
                      ("decided", "approved"), id="q2-conditions-count"),
         pytest.param(2, [(ALICE, "approve"), (BOB, "reject")], ["pending", "rejected"], ("decided", "rejected"),
                      id="q2-approve-then-reject"),
-        pytest.param(2, [(ALICE, "approve"), (BOB, "defer")], ["pending", "deferred"], ("decided", "deferred"),
+        pytest.param(2, [(ALICE, "approve"), (BOB, "defer")], ["pending", "deferred"], ("deferred", "deferred"),
                      id="q2-approve-then-defer"),
         pytest.param(2, [(ALICE, "return_for_rework")], ["returned"], ("decided", "returned"), id="q2-rework-at-once"),
         pytest.param(3, [(ALICE, "approve"), (BOB, "approve"), (CAROL, "approve")], ["pending", "pending", "approved"],
@@ -285,6 +294,63 @@ def test_defer_needs_a_date():
     assert error.reasons == ["A date to come back is required"]
     gate_review.decide(ALICE, "defer", comment="Later", defer_until=date(2025, 11, 1))
     assert events[0].detail["defer_until"] == "2025-11-01"
+
+
+def test_a_condition_owned_by_a_user_names_them_on_the_event():
+    _, gate_review, events = review()
+    owned = Condition("Submit revised costs", "Fiona Finance", date(2025, 9, 30), owner_id=42)
+    gate_review.decide(ALICE, "approve_with_conditions", comment="Subject to", conditions=[owned])
+    assert events[0].detail["conditions"] == [
+        {"text": "Submit revised costs", "owner": "Fiona Finance", "due": "2025-09-30", "owner_id": 42}]
+
+
+# ------------------------------------------------------- a deferred review, asked for again
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "error", "reasons"),
+    [
+        pytest.param("deferred", PMO, None, [], id="pmo-asks-again"),
+        pytest.param("deferred", ADMIN, None, [], id="admin-asks-again"),
+        pytest.param("deferred", ALICE, NotPermitted, ["Only the PMO can request a gate review"], id="approver"),
+        pytest.param("deferred", VIEWER, NotPermitted, ["Only the PMO can request a gate review"], id="viewer"),
+        pytest.param("requested", PMO, IllegalTransition, ["Gate G1 is not deferred"], id="still-requested"),
+        pytest.param("decided", PMO, IllegalTransition, ["Gate G1 is not deferred"], id="decided"),
+    ],
+)  # fmt: skip
+def test_re_request(state, actor, error, reasons):
+    row, gate_review, events = review(state)
+    row.outcome = "deferred" if state == "deferred" else row.outcome
+    before = (row.state, row.outcome)
+    assert gate_review.re_request_refusals(actor) == reasons
+    if error is not None:
+        with pytest.raises(error) as raised:
+            gate_review.re_request(actor)
+        assert raised.value.reasons == reasons
+        assert (row.state, row.outcome) == before and events == []
+        return
+    event = gate_review.re_request(actor)
+    # The deferred review closes, keeping its outcome; the app opens a fresh one beside it.
+    assert (row.state, row.outcome) == ("decided", "deferred")
+    assert events == [event]
+    assert (event.trigger, event.from_state, event.to_state, event.actor_id) == (
+        "re_request", "deferred", "decided", actor.id)
+    assert event.detail == {"gate": "G1", "outcome": "deferred"}
+
+
+def test_a_deferral_then_a_request_again_end_to_end():
+    row, gate_review, events = review(code="G2", quorum=2)
+    gate_review.decide(ALICE, "approve")
+    gate_review.decide(BOB, "defer", comment="Await the spending review", defer_until=date(2025, 11, 1))
+    assert (row.state, row.outcome) == ("deferred", "deferred")
+    with pytest.raises(IllegalTransition):  # nobody decides a deferred review until it is asked for again
+        gate_review.decide(CAROL, "approve")
+    assert len(events) == 2
+    gate_review.re_request(PMO)
+    assert (row.state, row.outcome) == ("decided", "deferred")
+    assert [(e.trigger, e.from_state, e.to_state) for e in events] == [
+        ("decide", "requested", "requested"), ("decide", "requested", "deferred"),
+        ("re_request", "deferred", "decided")]
 
 
 def test_refusals_list_everything_at_once():

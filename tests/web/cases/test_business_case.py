@@ -6,7 +6,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from pmo_web.extensions import db
-from pmo_web.models import BusinessCase, CaseCost, CaseOption
+from pmo_web.models import BusinessCase, CaseCost, CaseOption, GateSetting, Initiative
 from tests import factories
 
 HX = {"HX-Request": "true"}
@@ -38,9 +38,9 @@ def complete_case(**changes) -> dict:
         "options-0-name": "Do minimum", "options-0-description": "Keep paper logs.",
         "options-1-name": "Replace the system", "options-1-preferred": "y",
         "costs-0-description": "Hardware", "costs-0-category": "capital", "costs-0-nature": "one_off",
-        "costs-0-amount": "£120,000",
+        "costs-0-financial_year": "2026", "costs-0-amount": "£120,000",
         "costs-1-description": "Licences", "costs-1-category": "revenue", "costs-1-nature": "recurring",
-        "costs-1-amount": "25000",
+        "costs-1-financial_year": "2027", "costs-1-amount": "25000",
         "benefits-0-name": "Officer hours released", "benefits-0-category": "non_cash_releasing",
         "benefits-0-measure": "Hours per month", "benefits-0-target": "400 by March 2028",
         "risks-0-description": "Because staff are stretched, training may slip, delaying go-live.",
@@ -124,6 +124,7 @@ def test_blank_rows_are_ignored(client, auth, users, in_business_case):
     auth.login(users["pmo"])
     data = complete_case(**{"options-2-name": "", "options-2-description": "", "costs-2-description": "",
                             "costs-2-category": "", "costs-2-nature": "", "costs-2-amount": "",
+                            "costs-2-financial_year": "",
                             "risks-0-description": None, "risks-0-mitigation": None})
     assert client.post(edit_url(in_business_case), data=data).status_code == 303
     (case,) = versions(in_business_case)
@@ -135,6 +136,8 @@ def test_blank_rows_are_ignored(client, auth, users, in_business_case):
     ({"costs-1-amount": "0"}, "The amount must be more than £0"),
     ({"costs-1-amount": "lots"}, "Enter an amount in pounds, like 25,000"),
     ({"costs-1-category": ""}, "Choose capital or revenue"),
+    ({"costs-1-financial_year": ""}, "Choose the financial year of the cost"),
+    ({"costs-1-financial_year": "1999"}, "Not a valid choice"),
     ({"benefits-0-measure": ""}, "Enter how the benefit will be measured"),
     ({"options-0-name": "", "options-0-description": "Only a description"}, "Enter a name for the option"),
     ({"options-0-preferred": "y"}, "Only one option can be preferred"),
@@ -248,7 +251,7 @@ def test_totals_by_category_and_nature_and_whole_life_cost(client, auth, users, 
     auth.login(users["pmo"])
     client.post(edit_url(in_business_case), data=complete_case(**{
         "costs-2-description": "Support", "costs-2-category": "revenue", "costs-2-nature": "recurring",
-        "costs-2-amount": "5000", "appraisal_years": "4"}))
+        "costs-2-financial_year": "2027", "costs-2-amount": "5000", "appraisal_years": "4"}))
     (case,) = versions(in_business_case)
     assert case.total_cost("capital", "one_off") == Decimal("120000")
     assert case.total_cost("revenue", "recurring") == Decimal("30000")
@@ -291,3 +294,52 @@ def test_old_versions_are_never_changed(client, auth, users, in_business_case):
     client.post(edit_url(in_business_case), data=complete_case(base_version="1", **{"costs-0-amount": "1"}))
     v1_costs = db.session.scalars(select(CaseCost).join(BusinessCase).where(BusinessCase.version == 1)).all()
     assert [c.amount for c in v1_costs] == [Decimal("120000"), Decimal("25000")]
+
+
+# ------------------------------------------------------------------ funding (DOMAIN.md 9)
+
+def test_costs_by_financial_year_and_the_funding_they_make(client, auth, users, in_business_case):
+    """Capital and revenue by UK financial year: a one-off cost in its year, a recurring one in
+    each year of the appraisal period from its first. Capital costs make the case, and so the
+    initiative, capital-funded, with Gate 2's capital quorum shown beside it."""
+    db.session.add(GateSetting(code="G2", approver_role="approver", quorum=1, capital_quorum=2))
+    db.session.commit()
+    auth.login(users["pmo"])
+    response = client.post(edit_url(in_business_case), data=complete_case(appraisal_years="3"))
+    assert response.status_code == 303
+    (case,) = versions(in_business_case)
+    assert [c.financial_year for c in case.costs] == [2026, 2027]
+    assert [(y.year, y.capital, y.revenue) for y in case.funding_profile()] == [
+        (2026, Decimal("120000"), Decimal("0")),
+        (2027, Decimal("0"), Decimal("25000")),
+        (2028, Decimal("0"), Decimal("25000")),
+        (2029, Decimal("0"), Decimal("25000")),
+    ]
+    assert case.funding_type == "capital"
+    db.session.expire_all()
+    assert db.session.get(Initiative, in_business_case.id).funding_type == "capital"
+    page = client.get(edit_url(in_business_case)).get_data(as_text=True)
+    assert "Capital-funded" in page and "£120,000 of capital costs." in page
+    assert "Gate 2 needs 2 approvals from different approvers." in page
+    assert "2026/27" in page and "2029/30" in page
+
+
+def test_a_case_without_capital_costs_is_revenue_funded(client, auth, users, in_business_case):
+    in_business_case.funding_type = "capital"  # say, typed on an older tracker
+    db.session.commit()
+    auth.login(users["pmo"])
+    client.post(edit_url(in_business_case), data=complete_case(**{
+        "costs-0-category": "revenue"}))
+    db.session.expire_all()
+    assert db.session.get(Initiative, in_business_case.id).funding_type == "revenue"
+    page = client.get(edit_url(in_business_case)).get_data(as_text=True)
+    assert "Revenue-funded" in page and "Gate 2 needs 1 approval." in page
+
+
+def test_cost_lines_saved_before_years_were_asked_for_still_add_up(client, auth, users, in_business_case):
+    case = factories.make_business_case(in_business_case, users["pmo"])
+    case.costs[0].financial_year = None  # as saved before the year was asked for
+    db.session.commit()
+    assert [(y.year, y.revenue) for y in case.funding_profile()] == [(None, Decimal("25000"))]
+    auth.login(users["viewer"])
+    assert "Year not given" in client.get(edit_url(in_business_case)).get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The delivery page (DOMAIN.md 7): who may read and edit it, in which states, and what it checks."""
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -32,7 +33,6 @@ def valid_details(users, **changes):
     data = {
         "manager_id": str(users["pmo"].id),
         "programme_id": "",
-        "funding_type": "capital",
         "budget_approved": "£100,000",
         "budget_forecast": "120000.50",
         "budget_actual": "",
@@ -81,7 +81,6 @@ def test_pmo_and_admin_save_delivery_details(client, auth, users, initiative, ro
     assert response.status_code == 303
     saved = reload(initiative)
     assert saved.manager_id == users["pmo"].id
-    assert saved.funding_type == "capital"
     assert saved.budget_approved == Decimal("100000.00")
     assert saved.budget_forecast == Decimal("120000.50")
     assert saved.budget_actual is None
@@ -167,7 +166,23 @@ def test_on_hold_is_still_editable(client, auth, users):
     db.session.commit()
     auth.login(users["pmo"])
     assert client.post(page_url(initiative), data=valid_details(users)).status_code == 303
-    assert reload(initiative).funding_type == "capital"
+    assert reload(initiative).budget_approved == Decimal("100000.00")
+
+
+@pytest.mark.parametrize("capital, shown", [(Decimal("180000"), "Capital"), (None, "Revenue")])
+def test_funding_is_the_business_cases_and_not_changed_here(client, auth, users, initiative, capital, shown):
+    """One source of truth (DOMAIN.md 9): the delivery page shows the case's funding and a
+    posted funding type changes nothing."""
+    factories.make_business_case(initiative, users["pmo"], capital=capital)
+    initiative.funding_type = "revenue" if capital else "capital"  # an older, different value
+    db.session.commit()
+    auth.login(users["pmo"])
+    page = client.get(page_url(initiative)).get_data(as_text=True)
+    assert 'name="funding_type"' not in page
+    assert re.search(rf"Funding type\s*</dt>\s*<dd[^>]*>\s*{shown}\s*<span[^>]*>\(from the <a", page)
+    before = reload(initiative).funding_type
+    client.post(page_url(initiative), data=valid_details(users, funding_type="capital", version="2"))
+    assert reload(initiative).funding_type == before
 
 
 @pytest.mark.parametrize("funding, forecast, actual, warning", [

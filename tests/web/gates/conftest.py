@@ -1,9 +1,12 @@
 """Fixtures for the gates area: initiatives standing at each gate with its criteria met."""
+from datetime import date, timedelta
+
 import pytest
 
 from pmo_web.extensions import db
 from pmo_web.gates import service
 from tests import factories
+from workflows.gate import Condition
 
 from .helpers import GATE_STATES
 
@@ -12,12 +15,12 @@ from .helpers import GATE_STATES
 def at_gate(users):
     """Make an initiative owned by the requester, standing at `gate` with its entry criteria met."""
 
-    def make(gate: str, **fields):
+    def make(gate: str, capital=None, **fields):
         initiative = factories.make_initiative(owner=users["requester"], state=GATE_STATES[gate], **fields)
         if gate == "G1":
             factories.make_score(initiative, users["pmo"])
         elif gate == "G2":
-            factories.make_business_case(initiative, users["pmo"])
+            factories.make_business_case(initiative, users["pmo"], capital=capital)
         elif gate == "G3":
             factories.make_milestone(initiative, done=True)
         else:
@@ -34,8 +37,8 @@ def at_gate(users):
 def requested(at_gate, users):
     """Make an open review of `gate`, requested by the PMO, for a fresh initiative."""
 
-    def make(gate: str, **fields):
-        review = service.request_review(at_gate(gate, **fields), users["pmo"])
+    def make(gate: str, capital=None, **fields):
+        review = service.request_review(at_gate(gate, capital=capital, **fields), users["pmo"])
         db.session.commit()
         return review
 
@@ -49,3 +52,20 @@ def second_approver(users):
                                department=users["approver"].department)
     db.session.commit()
     return user
+
+
+@pytest.fixture
+def approved_with(requested, users):
+    """Make `gate` approved with `conditions` (by default one, due in a month, owned by a
+    name typed in): the initiative moves on and the conditions are in force."""
+
+    def make(gate: str = "G2", conditions=None, **fields):
+        review = requested(gate, **fields)
+        conditions = conditions or (
+            Condition("Agree the data-sharing terms", "Head of Information", date.today() + timedelta(days=30)),)
+        service.record_decision(review, users["approver"], "approve_with_conditions", comment="Subject to",
+                                conditions=conditions)
+        db.session.commit()
+        return review
+
+    return make

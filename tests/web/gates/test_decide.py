@@ -1,5 +1,6 @@
 """Recording decisions: who may decide, what each decision needs, and what it does."""
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from flask import url_for
@@ -38,6 +39,19 @@ def decide(client, review, decision, comment="", htmx=False, **fields):
     data = {"decision": decision, "comment": comment, **BLANK_ROWS, "defer_until": ["", "", ""], **fields}
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(url_for("gates.decide", review_id=review.id), data=data, headers=headers)
+
+
+# The business case as the PMO saves it, with GBP 180,000 of capital costs.
+CAPITAL_CASE = {
+    "base_version": "0", "appraisal_years": "5",
+    **{name: "Written." for name in ("strategic_case", "economic_case", "commercial_case", "financial_case",
+                                     "management_case")},
+    "options-0-name": "Replace the system", "options-0-preferred": "y",
+    "costs-0-description": "Custody suite hardware", "costs-0-category": "capital", "costs-0-nature": "one_off",
+    "costs-0-financial_year": "2026", "costs-0-amount": "£180,000",
+    "benefits-0-name": "Officer hours released", "benefits-0-category": "non_cash_releasing",
+    "benefits-0-measure": "Hours per month", "benefits-0-target": "400",
+}
 
 
 def state_of(initiative_id: int) -> str:
@@ -166,7 +180,7 @@ def test_approval_at_quorum_one_advances_the_initiative(client, auth, users, req
 def test_capital_investment_decision_needs_two_distinct_approvers(client, auth, users, requested,
                                                                    second_approver):
     db.session.add(GateSetting(code="G2", approver_role="approver", quorum=1, capital_quorum=2))
-    review = requested("G2", funding_type="capital")
+    review = requested("G2", capital=Decimal("180000"))
     assert review.quorum == 2
 
     auth.login(users["approver"])
@@ -185,12 +199,41 @@ def test_capital_investment_decision_needs_two_distinct_approvers(client, auth, 
     assert count(GateDecision) == 2
 
 
-def test_revenue_work_keeps_the_ordinary_quorum(client, auth, users, requested):
+@pytest.mark.parametrize("marked", [None, "revenue", "capital"])
+def test_revenue_work_keeps_the_ordinary_quorum(client, auth, users, requested, marked):
+    """A case with no capital costs is revenue-funded, whatever the initiative was marked before."""
     db.session.add(GateSetting(code="G2", approver_role="approver", quorum=1, capital_quorum=2))
-    review = requested("G2", funding_type="revenue")
+    review = requested("G2", funding_type=marked)
+    assert review.quorum == 1
     auth.login(users["approver"])
     decide(client, review, "approve")
     assert state_of(review.initiative_id) == "delivery"
+
+
+def test_a_capital_case_needs_the_configured_quorum_at_gate_two(client, auth, users, second_approver):
+    """Issue 14, point 4: funding comes from the business case, so GBP 180k of capital costs
+    entered in the case make Gate 2 need its capital quorum (2); one approval does not pass."""
+    db.session.add(GateSetting(code="G2", approver_role="approver", quorum=1, capital_quorum=2))
+    initiative = factories.make_initiative(owner=users["requester"], state="business_case")
+    db.session.commit()
+    assert initiative.funding_type is None  # nobody set it on the delivery page beforehand
+    auth.login(users["pmo"])
+    saved = client.post(url_for("cases.edit", initiative_id=initiative.id), data=CAPITAL_CASE)
+    assert saved.status_code == 303
+    requested_page = client.post(url_for("gates.request_review", initiative_id=initiative.id), data={"note": ""})
+    assert requested_page.status_code == 303
+    review = db.session.scalar(select(GateReview).where(GateReview.initiative_id == initiative.id))
+    assert review.quorum == 2
+    auth.logout()
+
+    auth.login(users["approver"])
+    assert "Approve: 1 of 2 approvals recorded" in follow(client, decide(client, review, "approve"))
+    assert state_of(initiative.id) == "business_case"
+    assert db.session.get(GateReview, review.id).state == "requested"
+    auth.logout()
+    auth.login(second_approver)
+    assert "Gate 2 approved" in follow(client, decide(client, review, "approve"))
+    assert state_of(initiative.id) == "delivery"
 
 
 def test_investment_decision_opens_the_benefits_register(client, auth, users, requested):
@@ -253,9 +296,9 @@ def test_approval_with_conditions_stores_each_condition(client, auth, users, req
     assert response.status_code == 303
     decision = db.session.scalar(select(GateDecision))
     assert (decision.decision, decision.comment) == ("approve_with_conditions", "Two conditions")
-    assert [(c.text, c.owner, c.due, c.met) for c in decision.conditions] == [
-        ("Revise the costs", "Head of Finance", IN_A_MONTH, False),
-        ("Name a benefits owner", "Sponsor", later, False),
+    assert [(c.text, c.owner, c.owner_id, c.due, c.state, c.gate, c.initiative_id) for c in decision.conditions] == [
+        ("Revise the costs", "Head of Finance", None, IN_A_MONTH, "open", "G1", review.initiative_id),
+        ("Name a benefits owner", "Sponsor", None, later, "open", "G1", review.initiative_id),
     ]
     assert state_of(review.initiative_id) == "business_case"
 
@@ -312,9 +355,10 @@ def test_deferral_keeps_the_initiative_where_it_is(client, auth, users, requeste
     auth.login(users["approver"])
     response = decide(client, review, "defer", comment="Await the spending review", defer_until=boxes(IN_A_MONTH))
     assert "Gate 2 deferred: to be looked at again on" in follow(client, response)
-    decided = db.session.get(GateReview, review.id)
-    assert (decided.state, decided.outcome) == ("decided", "deferred")
-    assert decided.decisions[0].defer_until == IN_A_MONTH
+    deferred = db.session.get(GateReview, review.id)
+    # DOMAIN.md 9: the review stays open, with the date to come back.
+    assert (deferred.state, deferred.outcome, deferred.defer_until) == ("deferred", "deferred", IN_A_MONTH)
+    assert deferred.decisions[0].defer_until == IN_A_MONTH
     assert state_of(review.initiative_id) == "business_case"
 
 
@@ -334,7 +378,7 @@ def test_return_for_rework_keeps_the_initiative_and_frees_the_gate(client, auth,
 def test_rejection_ends_early_gates_and_returns_late_ones(client, auth, users, requested, gate, state_after):
     review = requested(gate)
     auth.login(users["approver"])
-    response = decide(client, review, "reject", comment="Not good enough")
+    response = decide(client, review, "reject", comment="Not good enough", confirm_reject="y")
     assert response.status_code == 303
     assert db.session.get(GateReview, review.id).outcome == "rejected"
     assert state_of(review.initiative_id) == state_after
@@ -343,10 +387,35 @@ def test_rejection_ends_early_gates_and_returns_late_ones(client, auth, users, r
 def test_rejection_at_gate_one_records_why(client, auth, users, requested):
     review = requested("G1")
     auth.login(users["approver"])
-    response = decide(client, review, "reject", comment="No strategic fit")
+    response = decide(client, review, "reject", comment="No strategic fit", confirm_reject="y")
     assert "Gate 1 rejected: the initiative is closed as rejected" in follow(client, response)
     transition = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "transition"))
     assert (transition.trigger, transition.to_state) == ("reject_at_gate", "rejected")
+
+
+# Issue 14, point 10: an irreversible rejection asks to be confirmed; one that returns the
+# initiative to its stage (Gates 3 and 4) does not.
+@pytest.mark.parametrize("gate, asks", [("G1", True), ("G2", True), ("G3", False), ("G4", False)])
+def test_a_rejection_that_closes_the_initiative_must_be_confirmed(client, auth, users, requested, gate, asks):
+    review = requested(gate)
+    auth.login(users["approver"])
+    page = client.get(url_for("gates.review", review_id=review.id)).get_data(as_text=True)
+    assert ('name="confirm_reject"' in page) is asks
+    response = decide(client, review, "reject", comment="Not good enough")
+    if asks:
+        assert response.status_code == 422
+        assert "Confirm that you want to reject: it closes the initiative and cannot be undone" in \
+            response.get_data(as_text=True)
+        assert count(GateDecision) == 0
+        assert state_of(review.initiative_id) == review.initiative.state
+    else:
+        assert response.status_code == 303
+
+
+def test_the_confirmation_is_ignored_for_other_decisions(client, auth, users, requested):
+    review = requested("G1")
+    auth.login(users["approver"])
+    assert decide(client, review, "approve").status_code == 303  # no box ticked, none needed
 
 
 # ---------------------------------------------------------------- htmx

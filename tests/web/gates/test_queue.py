@@ -10,6 +10,7 @@ from sqlalchemy import event
 from pmo_web.extensions import db
 from pmo_web.gates import service
 from pmo_web.models import GateSetting
+from pmo_web.templating import uk_date
 from tests import factories
 
 from .helpers import GATE_STATES
@@ -101,10 +102,13 @@ def test_the_other_approver_no_longer_sees_what_they_approved(client, auth, mixe
 def test_index_lists_every_open_review(client, auth, users, mixed_reviews):
     auth.login(users["pmo"])
     page = client.get(url_for("gates.index")).get_data(as_text=True)
+    awaiting, deferred = page.split('id="deferred"', 1)
     expected = {r.initiative.reference for r in [*mixed_reviews["waiting"], mixed_reviews["own"],
                                                  mixed_reviews["other_board"]]}
-    assert set(listed(page)) == expected
-    assert mixed_reviews["decided"].initiative.reference not in listed(page)
+    assert set(listed(awaiting)) == expected
+    # Issue 14: a deferred review no longer disappears: it is listed with its date to come back.
+    assert listed(deferred.split('id="rework"', 1)[0]) == [mixed_reviews["decided"].initiative.reference]
+    assert uk_date(date.today() + timedelta(days=7)) in deferred
 
 
 def test_empty_queue_says_so(client, auth, users):

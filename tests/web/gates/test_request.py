@@ -1,5 +1,6 @@
 """Requesting a gate review: PMO and admins only, entry criteria shown and enforced by name."""
 import re
+from decimal import Decimal
 
 import pytest
 from flask import url_for
@@ -54,7 +55,7 @@ def test_page_names_the_gate_approvers_and_quorum(client, auth, users, at_gate):
 
 def test_capital_quorum_is_shown_for_capital_funded_work(client, auth, users, at_gate):
     db.session.add(GateSetting(code="G2", approver_role="approver", quorum=1, capital_quorum=2))
-    initiative = at_gate("G2", funding_type="capital")
+    initiative = at_gate("G2", capital=Decimal("180000"))
     auth.login(users["pmo"])
     page = client.get(request_url(initiative)).get_data(as_text=True)
     assert re.search(r"Approvals needed</dt>\s*<dd[^>]*>\s*2 approvals from different approvers\s*"

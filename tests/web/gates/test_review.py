@@ -1,5 +1,6 @@
 """The review page: who may read it, and who is offered the decision form."""
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from flask import url_for
@@ -66,7 +67,7 @@ def test_owner_holding_the_approver_role_is_not_offered_the_form(client, auth, u
 
 def test_page_shows_progress_decisions_and_conditions(client, auth, users, requested, second_approver):
     db.session.add(GateSetting(code="G2", approver_role="approver", quorum=1, capital_quorum=2))
-    review = requested("G2", funding_type="capital")
+    review = requested("G2", capital=Decimal("180000"))
     condition = Condition("Revise the costs", "Head of Finance", date.today() + timedelta(days=30))
     service.record_decision(review, second_approver, "approve_with_conditions", comment="Subject to costs",
                             conditions=(condition,))

@@ -1,8 +1,9 @@
 """One notification and one email per event, to the right people, after the commit only."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pytest
 from flask_login import login_user
 from sqlalchemy import update
 
@@ -12,6 +13,7 @@ from pmo_web.models import EmailOutbox, Notification, NotificationPreference
 from pmo_web.models.base import utcnow
 from pmo_web.workflow import fire
 from tests import factories
+from workflows.gate import Condition
 
 from .helpers import notifications_of, outbox
 
@@ -56,10 +58,51 @@ def test_a_decision_tells_the_owner_without_the_comment(app, users, smtp):
     assert notification.kind == "gate_decision"
     assert notification.headline == (f"Gate 1 on {initiative.reference} Body-worn video Bcc: victim@example.test: "
                                      "returned for rework")
-    [message] = smtp.messages
-    assert message["To"] == users["requester"].email
+    [message] = smtp.to(users["requester"].email)
     assert SECRET not in message.as_string()
     assert f"/initiatives/{initiative.id}" in message.get_content()
+    # The PMO officer who asked for the gate is told too: the comment stays in the app.
+    [to_pmo] = smtp.to(users["pmo"].email)
+    assert SECRET not in to_pmo.as_string()
+    assert len(smtp.messages) == 2
+
+
+# Issue 14: "The PMO who asked for a gate is not told its outcome." Every outcome is told,
+# pointing at what to do next; an approval short of its quorum is no outcome yet.
+@pytest.mark.parametrize("decision, inputs, words, link", [
+    ("approve", {}, "approved", "review"),
+    ("approve_with_conditions", {"conditions": (Condition("Revise the costs", "Head of Finance",
+                                                          date(2027, 1, 31)),)}, "approved", "review"),
+    ("reject", {}, "rejected", "initiative"),
+    ("defer", {"defer_until": date(2027, 1, 31)}, "deferred", "review"),
+    ("return_for_rework", {}, "returned for rework (see what to fix)", "initiative"),
+])
+def test_the_pmo_who_asked_for_the_gate_is_told_its_outcome(app, users, smtp, decision, inputs, words, link):
+    initiative = at_g1(users)
+    review = service.request_review(initiative, users["pmo"])
+    db.session.commit()
+    service.record_decision(review, users["approver"], decision, comment=SECRET, **inputs)
+    db.session.commit()
+    [told] = notifications_of(users["pmo"], "gate_outcome")
+    assert told.headline == (f"Gate 1 you asked for on {initiative.reference} Body-worn video Bcc: "
+                             f"victim@example.test: {words}")
+    assert told.link == (f"/initiatives/{initiative.id}#gate-outcome" if link == "initiative"
+                         else f"/gates/{review.id}")
+    [message] = smtp.to(users["pmo"].email)
+    assert SECRET not in message.as_string()
+
+
+def test_an_approval_short_of_its_quorum_tells_the_pmo_nothing_yet(app, users, smtp, approvers):
+    initiative = at_g1(users)
+    review = service.request_review(initiative, users["pmo"])
+    review.quorum = 2
+    db.session.commit()
+    service.record_decision(review, approvers[0], "approve")
+    db.session.commit()
+    assert notifications_of(users["pmo"], "gate_outcome") == []
+    service.record_decision(review, approvers[1], "approve")
+    db.session.commit()
+    assert len(notifications_of(users["pmo"], "gate_outcome")) == 1
 
 
 def test_an_approval_that_moves_the_initiative_tells_the_owner_once(app, users, smtp):
@@ -71,7 +114,7 @@ def test_an_approval_that_moves_the_initiative_tells_the_owner_once(app, users, 
     db.session.commit()
     assert initiative.state == "business_case"
     assert len(notifications_of(users["requester"])) == 1
-    assert len(smtp.messages) == 1
+    assert len(smtp.to(users["requester"].email)) == 1
 
 
 def test_a_question_from_the_pmo_tells_the_owner_without_the_question(app, users, smtp):

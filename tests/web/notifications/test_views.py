@@ -89,11 +89,13 @@ def test_preferences_are_saved_per_kind(client, auth, users):
     auth.login(users["approver"])
     page = client.get(url_for("notifications.preferences")).get_data(as_text=True)
     assert "Email is not set up" in page
-    data = {"gate_awaiting": "in_app", "gate_decision": "email", "info_requested": "email",
-            "raid_assigned": "email", "raid_overdue": "in_app", "report_due": "email"}
+    data = {"gate_awaiting": "in_app", "gate_decision": "email", "gate_outcome": "email", "info_requested": "email",
+            "raid_assigned": "email", "raid_overdue": "in_app", "report_due": "email", "deferral_due": "in_app",
+            "condition_overdue": "email"}
     assert client.post(url_for("notifications.preferences"), data=data).status_code == 303
     saved = {p.kind: p.email for p in db.session.query(NotificationPreference).filter_by(user_id=users["approver"].id)}
     assert saved["gate_awaiting"] is False and saved["raid_overdue"] is False and saved["gate_decision"] is True
+    assert saved["deferral_due"] is False and saved["condition_overdue"] is True
     page = client.get(url_for("notifications.preferences")).get_data(as_text=True)
     assert re.search(r'value="in_app" checked', page) or re.search(r'checked[^>]*value="in_app"', page)
 
