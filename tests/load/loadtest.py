@@ -89,6 +89,8 @@ RAID_INITIATIVES, RAID_ITEMS_EACH = 3, 8
 # An approver's decisions, weighted: mostly approvals, now and then each of the others.
 DECISION_WEIGHTS = {"approve": 6, "approve_with_conditions": 1, "reject": 1, "defer": 1, "return_for_rework": 1}
 
+# What a refused page says: its error summary (refusals and field errors alike).
+ERROR_SUMMARY = re.compile(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', re.S)
 BODY_TOKEN = re.compile(r"<body\b[^>]*\bhx-headers='([^']*)'")
 FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 INITIATIVE_LINK = re.compile(r'href="/initiatives/(\d+)"')
@@ -173,7 +175,7 @@ class StaffMember:
             location = refusal.headers.get("Location", "")
         self.tally.response(self.action, method, time.perf_counter() - started, status)
         if status not in expect:
-            raise Unexpected(f"{self.email}: {method} {path} -> {status} (expected {expect})")
+            raise Unexpected(f"{self.email}: {method} {path} -> {status} (expected {expect}){_errors_in(text)}")
         return status, text, location
 
     def get(self, path: str) -> str:
@@ -370,6 +372,15 @@ class StaffMember:
             self.tally.conflict(self.action)
         else:
             raise Unexpected(f"{self.email}: deciding gate review {review_id} was refused with 403")
+
+
+def _errors_in(page: str) -> str:
+    """A refused page's error summary in one line, so a report says why it was refused."""
+    summary = ERROR_SUMMARY.search(page)
+    if summary is None:
+        return ""
+    items = re.findall(r"<li>(.*?)</li>", summary.group(1), re.S)
+    return ": " + "; ".join(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items)
 
 
 def _decision_form(decision: str) -> list[tuple[str, str]]:
