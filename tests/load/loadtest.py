@@ -60,6 +60,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -156,6 +157,7 @@ class StaffMember:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects())
         self.token = ""
+        self.server_day = date.today()  # until the server says otherwise (request)
         self.action = "sign_in"  # what the user is doing, for the latency report
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -170,9 +172,13 @@ class StaffMember:
         try:
             with self.opener.open(request, timeout=REQUEST_TIMEOUT) as response:
                 status, text, location = response.status, response.read().decode(), response.headers.get("Location", "")
+                served = response.headers.get("Date")
         except urllib.error.HTTPError as refusal:
             status, text = refusal.code, refusal.read().decode(errors="replace")
             location = refusal.headers.get("Location", "")
+            served = refusal.headers.get("Date")
+        if served:
+            self.server_day = parsedate_to_datetime(served).date()
         self.tally.response(self.action, method, time.perf_counter() - started, status)
         if status not in expect:
             raise Unexpected(f"{self.email}: {method} {path} -> {status} (expected {expect}){_errors_in(text)}")
@@ -364,7 +370,8 @@ class StaffMember:
         self.get(f"/gates/{review_id}")
         decision = self.rng.choices(list(DECISION_WEIGHTS), weights=list(DECISION_WEIGHTS.values()))[0]
         status, text, _location = self.request("POST", f"/gates/{review_id}/decision",
-                                               _decision_form(decision), expect=(303, 403, 409))
+                                               _decision_form(decision, self.server_day),
+                                               expect=(303, 403, 409))
         if status == 303:
             with self.tally.lock:
                 self.tally.decisions.append((review_id, self.email, decision))
@@ -383,10 +390,14 @@ def _errors_in(page: str) -> str:
     return ": " + "; ".join(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items)
 
 
-def _decision_form(decision: str) -> list[tuple[str, str]]:
-    """What the decision form posts for one decision, with the inputs that decision needs."""
+def _decision_form(decision: str, today: date) -> list[tuple[str, str]]:
+    """What the decision form posts for one decision, with the inputs that decision needs.
+
+    `today` is the server's (its responses' Date header), not this process's: under pytest
+    this process runs on the suite's fixed clock while the server runs on the real one, and
+    a date "in the future" must be so for the server."""
     fields = [("decision", decision), ("comment", f"Load test: {decision.replace('_', ' ')}, see the business case.")]
-    later = date.today() + timedelta(days=60)
+    later = today + timedelta(days=60)
     day = [str(later.day), str(later.month), str(later.year)]
     if decision == "approve_with_conditions":
         fields += [("conditions-0-text", "Confirm the supplier's delivery plan"),
