@@ -1,6 +1,6 @@
 """Admin screens: users and roles, departments, programmes, priorities, weights, gates.
 
-Every view is for administrators only (DOMAIN.md 2). Invalid submissions re-render with
+Every view is for administrators only (docs/rules.md 2). Invalid submissions re-render with
 their errors and status 422 and write nothing; a successful one commits once, flashes
 and redirects (303) so a refresh cannot post twice.
 """

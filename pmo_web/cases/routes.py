@@ -72,7 +72,7 @@ def edit(initiative_id: int):
         return _conflict(initiative, case, form)
     saved = form.to_case(initiative.id, current_user.id, version=latest + 1)
     db.session.add(saved)
-    # The case is where funding is decided (DOMAIN.md 9); the initiative's funding type, which
+    # The case is where funding is decided (docs/rules.md 9); the initiative's funding type, which
     # lists and the dashboard filter on, is its copy and changes only here.
     initiative.funding_type = saved.funding_type
     try:

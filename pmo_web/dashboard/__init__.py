@@ -1,4 +1,4 @@
-"""Dashboard: the live portfolio KPIs for everyone who may read the portfolio (DOMAIN.md 2)."""
+"""Dashboard: the live portfolio KPIs for everyone who may read the portfolio (docs/rules.md 2)."""
 from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)

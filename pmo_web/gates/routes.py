@@ -79,7 +79,7 @@ def request_review(initiative_id: int):
 @bp.post("/gates/<int:review_id>/request-again")
 @access.roles_required("pmo", "admin")
 def request_again(review_id: int):
-    """Ask the approvers again for a deferred gate, in one step (DOMAIN.md 9): the deferred
+    """Ask the approvers again for a deferred gate, in one step (docs/rules.md 9): the deferred
     review closes and a fresh one, with the same note, goes to their queue."""
     gate_review = _review_or_404(review_id)
     try:

@@ -4,7 +4,7 @@ waits for them (titles and links only).
 What waits: gates awaiting their decision, their open risks past the review date,
 highlight reports due on the initiatives they manage (in delivery, and no report issued
 since the start of the last calendar month), deferred gates whose date to come back has
-come (for the PMO officer who requested the gate and the PMO team, DOMAIN.md 9), and open
+come (for the PMO officer who requested the gate and the PMO team, docs/rules.md 9), and open
 gate conditions past their due date (for the condition's owner, when a user, and the PMO
 officer who requested the gate that set it). All but the first become in-app
 notifications too (once each: nothing happens at the moment a date passes, so no event

@@ -12,7 +12,7 @@ Which events notify whom:
   initiative and may decide it (not its owner; GateReview.awaiting's rule);
 - gate decision, or the PMO accepting, rejecting or merging a request -> its owner;
 - a decision that settles a gate review (approved, rejected, deferred, returned for
-  rework) -> also the PMO officer who requested it (DOMAIN.md 9), pointed at what to do
+  rework) -> also the PMO officer who requested it (docs/rules.md 9), pointed at what to do
   next: for rework, the initiative page, where the approver's comment stays;
 - information requested -> its owner;
 - a RAID item given an owner (created or changed) -> that owner, unless they did it.
