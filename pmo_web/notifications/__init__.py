@@ -3,10 +3,7 @@
 trail in the transaction of the change (events.py) and emailed after it commits (mail.py)."""
 from flask import Blueprint
 
-from . import events
-
 # cli_group=None: the commands are `flask send-digest`, not `flask notifications send-digest`.
 bp = Blueprint("notifications", __name__, cli_group=None)
-events.register()
 
 from . import commands, routes  # noqa: E402,F401  (views and commands register on bp)
