@@ -36,8 +36,8 @@ from ..models import (
     UserRole,
 )
 from ..models.notifications import KIND_LABELS
-from .events import add_notification, email_configured, headline_title, path_for
-from .mail import absolute, footer, subject_line
+from .events import add_notification, email_configured, headline_title
+from .mail import absolute, footer, path_for, subject_line
 
 DIGEST_KINDS = ("gate_awaiting", "deferral_due", "condition_overdue", "raid_overdue", "report_due")
 # Initiatives whose risks nobody reviews any more.

@@ -23,6 +23,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from .mail import path_for
+
 _EVENTS = "notifications.audit_events"
 _OUTBOX = "notifications.outbox_ids"
 # Transitions that are the PMO's decision on a request, told to its owner.
@@ -85,11 +87,6 @@ def register() -> None:
     event.listen(Session, "after_flush_postexec", _notify)
     event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_rollback", _forget)
-
-
-def path_for(endpoint: str, **values) -> str:
-    """The path of a page, with or without a request (the flush may run in a CLI command)."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def headline_title(initiative) -> str:
