@@ -20,7 +20,7 @@ from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User, UserRole
 from ..models.users import RANK_LABELS, ROLE_LABELS, ROLES
-from . import bp
+from .blueprint import bp
 from .forms import (
     ROLE_HINTS,
     WEIGHT_FACTORS,

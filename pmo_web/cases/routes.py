@@ -16,7 +16,7 @@ from ..gates.panel import gate_panel
 from ..htmx import redirect_to, render
 from ..models import BusinessCase, User
 from ..workflow import current_case, gate_spec_for
-from . import bp
+from .blueprint import bp
 from .forms import LABELS, MAX_ROWS, ROW_KINDS, BusinessCaseForm, blank_row, form_data_of
 
 EDITABLE_STATE = "business_case"

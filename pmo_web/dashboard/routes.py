@@ -16,7 +16,8 @@ from ..raid.portfolio import _risks as open_risks  # the portfolio's own "open r
 from ..raid.portfolio import heat_map
 from ..resources.service import utilisation
 from ..templating import gbp
-from . import bp, cache, kpis
+from . import cache, kpis
+from .blueprint import bp
 from .charts import bar_chart
 from .forms import DashboardFilters
 

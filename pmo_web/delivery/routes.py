@@ -21,7 +21,7 @@ from ..htmx import is_partial, render
 from ..models import Initiative, Lesson, Milestone
 from ..models.initiatives import CONFIDENCE_MEANINGS
 from ..workflow import current_case
-from . import bp
+from .blueprint import bp
 from .forms import DeliveryForm, MilestoneForm
 
 # The states in which an initiative has a delivery record, and those in which it may change.

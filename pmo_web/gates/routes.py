@@ -22,7 +22,8 @@ from ..models.users import ROLE_LABELS
 from ..resources import service as resources
 from ..templating import uk_date
 from ..workflow import funding_of, gate_spec_for
-from . import bp, service
+from . import service
+from .blueprint import bp
 from .conditions import gate_checklist
 from .forms import DecisionForm, GateRequestForm
 from .panel import gate_panel

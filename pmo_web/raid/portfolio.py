@@ -29,7 +29,7 @@ from ..initiatives.forms import InitiativeFilters
 from ..models import Initiative, Milestone, RaidItem
 from ..models.raid import ALL_OPEN_STATUSES, BANDS, IMPACTS, LIKELIHOODS, OPEN_STATUSES, band_for
 from ..templating import uk_date
-from . import bp
+from .blueprint import bp
 
 # Work whose RAID items count in the portfolio: submitted and not yet ended.
 NOT_LIVE = (*TERMINAL_STATES, "draft")

@@ -28,7 +28,7 @@ from ..models import Benefit, Initiative
 from ..models.base import utcnow
 from ..models.delivery import realised_financial_benefit
 from ..workflow import lifecycle_for
-from . import bp
+from .blueprint import bp
 from .forms import BenefitActualsForm, NewBenefitForm, SatisfactionForm
 
 # The states with a benefits review to show, and those in which each record may change.
