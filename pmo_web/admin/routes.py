@@ -49,17 +49,12 @@ def _count(model, *where):
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def _status(form, conflict=None) -> int:
-    """409 when someone else saved first, 422 for a refused submission, else 200."""
-    return 409 if conflict else 422 if form.is_submitted() else 200
-
-
 def _user_form_page(form, user: User | None, conflict=None):
     """The new/edit user page, re-rendered with 422 (or 409) when a submission was refused."""
     return render("admin/user_form.html", form=form, user=user, conflict=conflict,
                   role_hints=[{"hint": {"text": ROLE_HINTS[role]}} for role in ROLES],
                   password_min_length=current_app.config["PASSWORD_MIN_LENGTH"],
-                  status=_status(form, conflict))
+                  status=form.status(conflict))
 
 
 def _departments_offered(current_id: int | None = None) -> list[Department]:
@@ -179,7 +174,7 @@ def _list_page(kept: ReferenceList):
         db.session.commit()
         flash(f"{kept.label} “{row.name}” added.", "success")
         return redirect_to(url_for(kept.list_endpoint))
-    return render(f"admin/{kept.key_plural}.html", form=form, rows=kept.rows(), status=_status(form),
+    return render(f"admin/{kept.key_plural}.html", form=form, rows=kept.rows(), status=form.status(),
                   **{kept.key: None})
 
 
@@ -193,7 +188,7 @@ def _edit_page(kept: ReferenceList, **address):
         if conflict is None:
             flash(f"{kept.label} “{row.name}” saved.", "success")
             return redirect_to(url_for(kept.list_endpoint))
-    return render(f"admin/{kept.key}_form.html", form=form, conflict=conflict, status=_status(form, conflict),
+    return render(f"admin/{kept.key}_form.html", form=form, conflict=conflict, status=form.status(conflict),
                   **{kept.key: row})
 
 
@@ -260,7 +255,7 @@ def weights():
             flash("Scoring weights and dashboard access saved. New scores use these weights.", "success")
             return redirect_to(url_for("admin.weights"))
     return render("admin/weights.html", form=form, factors=WEIGHT_FACTORS, conflict=conflict,
-                  status=_status(form, conflict))
+                  status=form.status(conflict))
 
 
 def _settings_rows() -> list[Setting | None]:
@@ -291,7 +286,7 @@ def gates():
     # One row per gate: the form always holds four (min_entries = max_entries = 4).
     gate_rows = list(zip(GATES.values(), form.gates.entries, strict=True))
     return render("admin/gates.html", form=form, gate_rows=gate_rows,
-                  conflict=conflict, status=_status(form, conflict))
+                  conflict=conflict, status=form.status(conflict))
 
 
 def _gate_settings() -> list[GateSetting]:

@@ -36,7 +36,7 @@ def tokens():
     if form.validate_on_submit() and _room_for_another(form, current_user):
         token, secret = _issue(form, current_user)
         return _tokens_page(TokenForm(formdata=None), new_token=token, secret=secret)
-    return _tokens_page(form, status=422 if form.is_submitted() else 200)
+    return _tokens_page(form, status=form.status())
 
 
 @bp.post("/account/api-tokens/<int:token_id>/revoke")
@@ -67,7 +67,7 @@ def admin_tokens():
         elif _room_for_another(form, owner):
             token, secret = _issue(form, owner)
             return _admin_page(AdminTokenForm(formdata=None), new_token=token, secret=secret)
-    return _admin_page(form, status=422 if form.is_submitted() else 200)
+    return _admin_page(form, status=form.status())
 
 
 def _issue(form: TokenForm, owner: User):

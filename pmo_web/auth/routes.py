@@ -92,7 +92,7 @@ def login():
         abort(404)  # single sign-on only: the password form is not offered either
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+        return render_template("auth/login.html", form=form), form.status()
     attempt = throttle.begin_attempt(form.email.data, request.remote_addr)
     if throttle.refused(attempt):
         return throttled_page("auth/login.html", form)

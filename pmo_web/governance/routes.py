@@ -36,10 +36,6 @@ def _secretary() -> None:
         abort(403)
 
 
-def _status(form, conflict=None) -> int:
-    return 409 if conflict else 422 if form.is_submitted() else 200
-
-
 def _meeting_or_404(meeting_id: int) -> Meeting:
     return db.get_or_404(Meeting, meeting_id)
 
@@ -89,7 +85,7 @@ def new_board():
         db.session.commit()
         flash(f"Board “{board.name}” added.", "success")
         return redirect_to(url_for(".board", board_id=board.id))
-    return render("governance/board_form.html", status=_status(form), form=form, board=None)
+    return render("governance/board_form.html", status=form.status(), form=form, board=None)
 
 
 @bp.get("/boards/<int:board_id>")
@@ -116,7 +112,7 @@ def edit_board(board_id: int):
         if conflict is None:
             flash(f"Board “{found.name}” saved.", "success")
             return redirect_to(url_for(".board", board_id=found.id))
-    return render("governance/board_form.html", status=_status(form, conflict), form=form, board=found,
+    return render("governance/board_form.html", status=form.status(conflict), form=form, board=found,
                   conflict=conflict)
 
 
@@ -147,7 +143,7 @@ def new_meeting(board_id: int):
         db.session.commit()
         flash("Meeting scheduled. Its agenda builds itself from the portfolio.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/meeting_form.html", status=_status(form), form=form, board=found, meeting=None)
+    return render("governance/meeting_form.html", status=form.status(), form=form, board=found, meeting=None)
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -163,7 +159,7 @@ def edit_meeting(meeting_id: int):
         if conflict is None:
             flash("Meeting saved.", "success")
             return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/meeting_form.html", status=_status(form, conflict), form=form, board=meeting.board,
+    return render("governance/meeting_form.html", status=form.status(conflict), form=form, board=meeting.board,
                   meeting=meeting, conflict=conflict)
 
 
@@ -232,7 +228,7 @@ def add_item(meeting_id: int):
         db.session.commit()
         flash("Item added to the agenda.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/item_form.html", status=_status(form), form=form, meeting=meeting)
+    return render("governance/item_form.html", status=form.status(), form=form, meeting=meeting)
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:agenda_item_id>/minute", methods=["GET", "POST"])
@@ -251,7 +247,7 @@ def minute(meeting_id: int, agenda_item_id: int):
         db.session.commit()
         flash("Minute saved.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/minute_form.html", status=_status(form), form=form, meeting=meeting, item=item,
+    return render("governance/minute_form.html", status=form.status(), form=form, meeting=meeting, item=item,
                   decision_labels=DECISION_LABELS)
 
 
@@ -273,7 +269,7 @@ def escalate(meeting_id: int, agenda_item_id: int):
         db.session.commit()
         flash(f"Escalated to the {above.name}. It will be on the agenda of its next meeting.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/escalate_form.html", status=_status(form), form=form, meeting=meeting, item=item,
+    return render("governance/escalate_form.html", status=form.status(), form=form, meeting=meeting, item=item,
                   above=above)
 
 
