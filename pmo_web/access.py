@@ -46,6 +46,23 @@ def roles_required(*roles: str):
     return decorate
 
 
+def portfolio_readers_only(view=None, *, description: str | None = None):
+    """Decorator: the signed-in user must be able to read the portfolio (can_read_portfolio:
+    the PMO, approvers, admins, and others from the minimum rank), else 403."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can_read_portfolio(current_user):
+                abort(403, description=description)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
+
+
 def is_unsubmitted(initiative: Initiative) -> bool:
     """True for a draft, and for one withdrawn before it was ever submitted (docs/rules.md 10)."""
     return initiative.state == "draft" or (initiative.state == "withdrawn" and initiative.submitted_at is None)

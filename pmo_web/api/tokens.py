@@ -27,11 +27,9 @@ MAX_LIVE_TOKENS = 10
 
 
 @bp.route("/account/api-tokens", methods=["GET", "POST"])
-@login_required
+@access.portfolio_readers_only(description="API tokens read the portfolio, which your account may not read.")
 def tokens():
     """Your API tokens: make one (its secret shown once), see when each was last used, revoke."""
-    if not access.can_read_portfolio(current_user):
-        abort(403, description="API tokens read the portfolio, which your account may not read.")
     form = TokenForm()
     if form.validate_on_submit() and _room_for_another(form, current_user):
         token, secret = _issue(form, current_user)

@@ -26,11 +26,6 @@ from .blueprint import bp
 from .forms import AgendaItemForm, BoardForm, EscalationForm, HeldForm, MeetingForm, MinuteForm
 
 
-def _reader() -> None:
-    if not access.can_read_portfolio(current_user):
-        abort(403)
-
-
 def _secretary() -> None:
     if not access.can_manage(current_user):
         abort(403)
@@ -57,10 +52,9 @@ def _held_item_or_404(meeting: Meeting, agenda_item_id: int) -> AgendaItem:
 
 
 @bp.get("/boards")
-@login_required
+@access.portfolio_readers_only
 def boards():
     """Every board with its level, the board above, and its next and last meetings."""
-    _reader()
     all_boards = list(db.session.scalars(select(Board).order_by(Board.level, Board.name)))
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.meets_on, Meeting.starts_at))
     next_meeting, last_meeting = {}, {}
@@ -89,10 +83,9 @@ def new_board():
 
 
 @bp.get("/boards/<int:board_id>")
-@login_required
+@access.portfolio_readers_only
 def board(board_id: int):
     """A board: its purpose, the board above, and its meetings, next first."""
-    _reader()
     found = db.get_or_404(Board, board_id)
     meetings = list(db.session.scalars(select(Meeting).where(Meeting.board_id == found.id)
                                        .order_by(Meeting.meets_on.desc(), Meeting.starts_at.desc())))
@@ -181,10 +174,9 @@ def _meeting_page(meeting: Meeting, status: int = 200, held_form: HeldForm | Non
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@login_required
+@access.portfolio_readers_only
 def meeting(meeting_id: int):
     """A meeting: its agenda (live while planned, frozen once held) and its minutes."""
-    _reader()
     return _meeting_page(_meeting_or_404(meeting_id))
 
 
@@ -274,10 +266,9 @@ def escalate(meeting_id: int, agenda_item_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/pack")
-@login_required
+@access.portfolio_readers_only
 def pack(meeting_id: int):
     """The printable board pack: agenda, each item's papers, and the last meeting's actions."""
-    _reader()
     meeting = _meeting_or_404(meeting_id)
     previous, actions = previous_actions(meeting)
     return render("governance/pack.html", meeting=meeting, items=agenda(meeting, current_user),
