@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from pmo_web.cli import DEMO_PASSWORD
-from pmo_web.demo import MAX_HISTORY_DAYS, seed
+from pmo_web.demo import seed
+from pmo_web.demo.walk import MAX_HISTORY_DAYS
 from pmo_web.extensions import db
 from pmo_web.models import (
     AuditEvent,

@@ -23,13 +23,13 @@ from werkzeug.security import generate_password_hash
 
 from workflows.gate import APPROVING_DECISIONS, Condition
 
-from . import demo_governance, demo_registers, demo_reports, demo_resources, workflow
-from .benefits.register import financial_year
-from .cli import DEMO_PASSWORD
-from .extensions import db
-from .gates import conditions as gate_conditions
-from .gates import service as gates
-from .models import (
+from .. import workflow
+from ..benefits.register import financial_year
+from ..cli import DEMO_PASSWORD
+from ..extensions import db
+from ..gates import conditions as gate_conditions
+from ..gates import service as gates
+from ..models import (
     AuditEvent,
     Benefit,
     BusinessCase,
@@ -51,8 +51,9 @@ from .models import (
     StrategicPriority,
     User,
 )
-from .models.base import utcnow
-from .scoring import matrix
+from ..models.base import utcnow
+from ..scoring import matrix
+from . import governance, registers, reports, resources
 
 # --------------------------------------------------------------------------- the force
 
@@ -1128,10 +1129,10 @@ def seed() -> bool:
                 clock.start(today - timedelta(days=past.days_ago))
                 cast.walked[past.demo.title] = Walk(past.demo, cast).run(past.steps)
             _settle_old_conditions(today.date(), cast.people[PMO_LEAD])
-            demo_registers.seed(cast, today)
-            demo_reports.seed(cast, today)
-            demo_resources.seed(today.date())
-            demo_governance.seed(cast, today)
+            registers.seed(cast, today)
+            reports.seed(cast, today)
+            resources.seed(today.date())
+            governance.seed(cast, today)
         db.session.commit()
     except Exception:
         db.session.rollback()

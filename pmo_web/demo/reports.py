@@ -1,6 +1,6 @@
 """Demo highlight and exception reports for the seeded initiatives in delivery.
 
-Called once from pmo_web.demo.seed() after the registers, so each report is pre-filled
+Called once from pmo_web.demo.walk.seed() after the registers, so each report is pre-filled
 from the RAID log and lessons as a manager would find them. The first two initiatives in
 delivery that are within tolerance get monthly highlight reports (issued, so "this period
 against last" has something to compare, and a draft for the latest month on the first);
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import HighlightReport, Initiative
-from .reports.facts import facts_for, prefill, tolerance_breaches
+from ..extensions import db
+from ..models import HighlightReport, Initiative
+from ..reports.facts import facts_for, prefill, tolerance_breaches
 
 if TYPE_CHECKING:
-    from .demo import Cast
+    from .walk import Cast
 
 # Ratings per report, oldest first: overall, then time, cost, scope, quality, benefits, risk.
 IMPROVING = (("amber", "amber_red", "amber", "green", "amber_green", "amber", "amber"),

@@ -1,6 +1,6 @@
 """Demo registers: the RAID logs, more lessons and valued benefits of the seeded portfolio.
 
-Called once from pmo_web.demo.seed() after the initiatives have walked their lifecycle, so
+Called once from pmo_web.demo.walk.seed() after the initiatives have walked their lifecycle, so
 each log matches where its initiative stands: work in business case and delivery keeps open
 risks (some with reviews overdue), assumptions, issues and dependencies; finished work keeps
 a closed log. A few items are escalated to the boards, some initiatives wait on each other
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Benefit, Initiative, Lesson, RaidItem
+from ..extensions import db
+from ..models import Benefit, Initiative, Lesson, RaidItem
 
 if TYPE_CHECKING:
-    from .demo import Cast
+    from .walk import Cast
 
 # Initiatives far enough on to keep a RAID log, and those whose log is history.
 LOGGED_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed")
@@ -349,7 +349,7 @@ def seed(cast: Cast, today: datetime) -> None:
     """Add the registers to the initiatives `cast` walked; nothing if any RAID item exists."""
     if db.session.scalar(select(RaidItem.id).limit(1)) is not None:
         return
-    from .demo import INITIATIVES, PROJECT_MANAGERS  # demo imports this module; both are defined by now
+    from .walk import INITIATIVES, PROJECT_MANAGERS  # demo imports this module; both are defined by now
 
     rng = random.Random(4)
     kinds = {demo.title: demo.kind for demo in INITIATIVES}

@@ -1,11 +1,11 @@
 """Demo data for the resource matrix: the PMO team, their skills, leave, bookings on the
 initiatives in delivery and the demand of delivery and business cases, over the current
-financial year. Called by pmo_web.demo.seed() once the portfolio is walked.
+financial year. Called by pmo_web.demo.walk.seed() once the portfolio is walked.
 
 The team is the force's PMO of the brief: the Head of Change, an enterprise architect, a
 senior programme manager, the programme manager, nine project managers, two graduate
 project officers, a business improvement officer and one business analyst. Four project
-managers, the programme manager and the Head of Change have logins (demo.PEOPLE); the rest
+managers, the programme manager and the Head of Change have logins (walk.PEOPLE); the rest
 are people without one. The numbers are chosen to leave real gaps (business analysis,
 procurement, change management) and one over-allocated person (the only business analyst).
 """
@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
-from .extensions import db
-from .models import Allocation, Assignment, DemandLine, DemandMonth, Department, Initiative, Leave, Person, Skill
-from .models.resources import add_default_skills
-from .resources import planning
+from ..extensions import db
+from ..models import Allocation, Assignment, DemandLine, DemandMonth, Department, Initiative, Leave, Person, Skill
+from ..models.resources import add_default_skills
+from ..resources import planning
 
 TEAM_DEPARTMENT = "Change and Performance"
 
@@ -102,7 +102,7 @@ def seed(today: date) -> None:
 
 def _team(skills: dict[str, Skill]) -> dict[str, Person]:
     """The PMO's people: the login holders' person rows filled in, the others added."""
-    from .models import PersonSkill, User
+    from ..models import PersonSkill, User
 
     department = db.session.scalar(select(Department).where(Department.name == TEAM_DEPARTMENT))
     by_email = {user.email: user for user in db.session.scalars(select(User))}

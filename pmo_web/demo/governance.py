@@ -1,7 +1,7 @@
 """Demo governance: the force's boards, a held Corporate Delivery Board with its minutes, and
 planned meetings whose agendas build themselves from the seeded portfolio.
 
-Called once from pmo_web.demo.seed() after the registers, so the gate reviews, escalated RAID
+Called once from pmo_web.demo.walk.seed() after the registers, so the gate reviews, escalated RAID
 items and red initiatives the agendas draw on are already there. The boards are the brief's:
 the Chief Officer Group (the executive board), the Corporate Delivery Board (which hears the
 portfolio: gate reviews and red or amber/red work) and two layer boards that escalate to the
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .demo_registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD
-from .extensions import db
-from .models import AgendaItem, Board, BoardEscalation, GateReview, Meeting, Minute
+from ..extensions import db
+from ..models import AgendaItem, Board, BoardEscalation, GateReview, Meeting, Minute
+from .registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD
 
 if TYPE_CHECKING:
-    from .demo import Cast
+    from .walk import Cast
 
 DIGITAL_BOARD = "Digital and Technology Board"
 OPERATIONAL_BOARD = "Operational Change Board"
