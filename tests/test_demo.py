@@ -9,8 +9,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import func, select
 
-from pmo_web.cli import DEMO_PASSWORD
-from pmo_web.demo import seed
+from pmo_web.demo import DEMO_PASSWORD, seed
 from pmo_web.demo.walk import MAX_HISTORY_DAYS
 from pmo_web.extensions import db
 from pmo_web.models import (

@@ -15,15 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Benefit, Initiative, Lesson, RaidItem
-
-if TYPE_CHECKING:
-    from .walk import Cast
+from .cast import Cast
+from .portfolio import INITIATIVES, PROJECT_MANAGERS
 
 # Initiatives far enough on to keep a RAID log, and those whose log is history.
 LOGGED_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed")
@@ -349,8 +347,6 @@ def seed(cast: Cast, today: datetime) -> None:
     """Add the registers to the initiatives `cast` walked; nothing if any RAID item exists."""
     if db.session.scalar(select(RaidItem.id).limit(1)) is not None:
         return
-    from .walk import INITIATIVES, PROJECT_MANAGERS  # demo imports this module; both are defined by now
-
     rng = random.Random(4)
     kinds = {demo.title: demo.kind for demo in INITIATIVES}
     logged = {title: initiative for title, initiative in cast.walked.items() if initiative.state in LOGGED_STATES}
