@@ -1,7 +1,7 @@
 """Demo governance: the force's boards, a held Corporate Delivery Board with its minutes, and
 planned meetings whose agendas build themselves from the seeded portfolio.
 
-Called once from pmo_web.demo.walk.seed() after the registers, so the gate reviews, escalated RAID
+Called once from pmo_web.demo.seed() after the registers, so the gate reviews, escalated RAID
 items and red initiatives the agendas draw on are already there. The boards are the brief's:
 the Chief Officer Group (the executive board), the Corporate Delivery Board (which hears the
 portfolio: gate reviews and red or amber/red work) and two layer boards that escalate to the

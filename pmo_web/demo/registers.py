@@ -1,6 +1,6 @@
 """Demo registers: the RAID logs, more lessons and valued benefits of the seeded portfolio.
 
-Called once from pmo_web.demo.walk.seed() after the initiatives have walked their lifecycle, so
+Called once from pmo_web.demo.seed() after the initiatives have walked their lifecycle, so
 each log matches where its initiative stands: work in business case and delivery keeps open
 risks (some with reviews overdue), assumptions, issues and dependencies; finished work keeps
 a closed log. A few items are escalated to the boards, some initiatives wait on each other

@@ -1,6 +1,6 @@
 """Demo highlight and exception reports for the seeded initiatives in delivery.
 
-Called once from pmo_web.demo.walk.seed() after the registers, so each report is pre-filled
+Called once from pmo_web.demo.seed() after the registers, so each report is pre-filled
 from the RAID log and lessons as a manager would find them. The first two initiatives in
 delivery that are within tolerance get monthly highlight reports (issued, so "this period
 against last" has something to compare, and a draft for the latest month on the first);

@@ -1,11 +1,11 @@
 """Demo data for the resource matrix: the PMO team, their skills, leave, bookings on the
 initiatives in delivery and the demand of delivery and business cases, over the current
-financial year. Called by pmo_web.demo.walk.seed() once the portfolio is walked.
+financial year. Called by pmo_web.demo.seed() once the portfolio is walked.
 
 The team is the force's PMO of the brief: the Head of Change, an enterprise architect, a
 senior programme manager, the programme manager, nine project managers, two graduate
 project officers, a business improvement officer and one business analyst. Four project
-managers, the programme manager and the Head of Change have logins (walk.PEOPLE); the rest
+managers, the programme manager and the Head of Change have logins (data/force.json); the rest
 are people without one. The numbers are chosen to leave real gaps (business analysis,
 procurement, change management) and one over-allocated person (the only business analyst).
 """

@@ -1,4 +1,5 @@
-"""Demo data for `flask --app pmo_web seed-demo`: a county police force's change portfolio.
+"""The demo loader for `flask --app pmo_web seed-demo`: a county police force's change portfolio
+(portfolio.py, from data/*.json) walked into the database.
 
 Every initiative reaches its state through the real workflow (pmo_web.workflow.fire for
 the hand triggers, the gate service for gate reviews and decisions), so the audit trail,
