@@ -115,9 +115,9 @@ def _total(query) -> int:
 
 
 def _listed(query) -> tuple[list, int]:
-    """The first SHOWN rows of `query` and how many there are in all (two statements)."""
+    """The first SHOWN rows of `query` and how many there are in all (always two statements)."""
     rows = list(db.session.scalars(query.limit(SHOWN)).unique())
-    return rows, (len(rows) if len(rows) < SHOWN else _total(query))
+    return rows, _total(query)
 
 
 def _link(user, endpoint: str, initiative: Initiative | None = None, **values) -> str | None:
