@@ -553,7 +553,7 @@ def _approver_sections(user, today: date) -> list[Section]:
     decisions = list(db.session.scalars(
         select(GateDecision).where(GateDecision.approver_id == user.id)
         .options(selectinload(GateDecision.review))
-        .order_by(GateDecision.id.desc()).limit(RECENT_DECISIONS)))
+        .order_by(GateDecision.created_at.desc(), GateDecision.id.desc()).limit(RECENT_DECISIONS)))
     from workflows.gate import DECISION_LABELS
 
     recent = [Item(_ref(d.review.initiative), url_for("gates.review", review_id=d.review_id),

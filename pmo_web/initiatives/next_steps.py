@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from workflows.conditions import OpenCondition, earlier_conditions_open
 from workflows.gate import GATE_FOR_STATE, GATE_ORDER
+from workflows.lifecycle import STAGES
 from workflows.next_step import NextAction, failing_criteria, is_holder, next_action
 
 from .. import access
@@ -74,6 +75,13 @@ class NextSteps:
     last_approver: str = ""
     facts: KeyFacts | None = None
     today: date = field(default_factory=date.today)
+
+    @property
+    def stage_text(self) -> str:
+        """The stage, and the state within it where the two differ: "Triage (Info requested)"."""
+        stage = dict(STAGES)[self.initiative.stage]
+        state = self.initiative.state_label
+        return stage if stage == state else f"{stage} ({state})"
 
 
 def next_steps(initiative: Initiative, user, gate_panel: GatePanel, today: date | None = None) -> NextSteps:

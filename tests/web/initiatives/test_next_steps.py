@@ -217,3 +217,13 @@ def test_a_button_press_refreshes_the_panel_out_of_band(client, auth, users):
     assert '<section id="next-steps" class="app-next-steps" aria-labelledby="next-steps-heading" hx-swap-oob="true">' \
         in body
     assert "Triage the request" in body
+
+
+@pytest.mark.parametrize("state, shown", [
+    ("business_case", "Business case"), ("info_requested", "Triage (Info requested)"),
+    ("on_hold", "Delivery (On hold)"), ("rejected", "Closed (Rejected)")])
+def test_the_stage_is_named_with_the_state_within_it(client, auth, users, state, shown):
+    initiative = factories.make_initiative(users["requester"], state)
+    db.session.commit()
+    auth.login(users["pmo"])
+    assert f'id="next-stage">{shown}<' in panel(client, initiative)
