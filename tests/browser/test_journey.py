@@ -282,7 +282,8 @@ def test_a_request_goes_from_submission_to_closure(users, axe_pages, live_app, t
     axe_pages.sign_in_again()
     pmo, approver = users.sign_in("pmo"), users.sign_in("approver")  # yesterday's sessions have ended
     pmo.goto("/notifications")
-    pmo.get_by_role("link", name=re.compile(rf"^Gate 1 on CR-\d+ {TITLE} is due to be looked at again")).click()
+    # An unread notification opens through a button that marks it read (issue 14).
+    pmo.get_by_role("button", name=re.compile(rf"^Gate 1 on CR-\d+ {TITLE} is due to be looked at again")).click()
     axe_pages.check("pmo", "/notifications")
     pmo.get_by_role("button", name="Request Gate 1 again").click()
     expect(pmo.get_by_text("Gate 1 requested again: the approvers have it in their queue.")).to_be_visible()
