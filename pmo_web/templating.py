@@ -33,12 +33,16 @@ def register(app) -> None:
             decides = True
             awaiting = db.session.scalar(
                 select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
-        unread = 0
+        unread = my_work = 0
         if current_user.is_authenticated:
+            from .mywork import count_for  # imports the areas' services: after the app is built
+
+            my_work = count_for(current_user, date.today())
             unread = db.session.scalar(select(func.count(Notification.id)).where(
                 Notification.user_id == current_user.id, Notification.read_at.is_(None)))
         context = {
             "unread_notification_count": unread,
+            "my_work_count": my_work,
             "awaiting_decision_count": awaiting,
             "decides_gates": decides,
             "organisation_name": current_app.config["ORGANISATION_NAME"],
