@@ -50,6 +50,7 @@ from .models import (
     UserRole,
 )
 from .models.raid import ALL_OPEN_STATUSES
+from .tags import state_tag_class
 from .workflow import available_triggers, facts_for_many
 
 SHOWN = 10  # rows listed per section; the heading gives the full count
@@ -660,6 +661,4 @@ def _shorten(text: str, limit: int = 280) -> str | None:
 
 
 def _tag_class(state: str) -> str:
-    from .templating import state_tag_class
-
     return state_tag_class(state)
