@@ -94,8 +94,8 @@ def headline(figures: dict, links: dict[str, str]) -> list[Tile]:
              f"over {figures['portfolio_return'].initiatives} initiatives", links["roi"], "points"),
         Tile("satisfaction", "Satisfaction",
              round(satisfaction.mean, 1) if satisfaction.mean is not None else None,
-             f"{satisfaction.mean:.1f} out of 5" if satisfaction.mean is not None else "No scores",
-             f"{satisfaction.count} scored at closure", links["satisfaction"], "score"),
+             f"{satisfaction.mean:.1f}" if satisfaction.mean is not None else "No scores",
+             f"out of 5; {satisfaction.count} scored at closure", links["satisfaction"], "score"),
         Tile("gates", "Gates waiting", gates, str(gates), "reviews awaiting a decision", links["gates"], "count"),
     ]
 
