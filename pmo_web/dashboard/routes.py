@@ -51,11 +51,10 @@ def index():
         headline = tiles.compared(tiles.headline(figures, tiles.links(list_filters, _gates_href(decides))), earlier)
         context = {"filters": filters, "list_filters": list_filters, "charts": charts(figures), "tiles": headline,
                    "updated_at": datetime.now(UTC), **figures}
-        parts = {"tiles": Markup(render_template("dashboard/_tiles.html", **context)),
-                 "body": Markup(render_template("dashboard/_kpis.html", **context))}
         if not kept_today:
             tiles.keep(headline, scope, today)
-        return parts
+        return {"tiles": Markup(render_template("dashboard/_tiles.html", **context)),
+                "body": Markup(render_template("dashboard/_kpis.html", **context))}
 
     key = (*cache.audience(current_user, decides), tuple(sorted(filters.chosen.items())))
     return render("dashboard/index.html", "dashboard/_polled.html", filters=filters,

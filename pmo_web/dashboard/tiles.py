@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from flask import url_for
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import KpiSnapshot
@@ -150,11 +151,12 @@ def compared(tiles: list[Tile], earlier: KpiSnapshot | None) -> list[Tile]:
 
 
 def keep(tiles: list[Tile], scope: str, today: date) -> None:
-    """Keep today's figures for `scope`, and commit (call it after rendering: committing
-    expires what the page loaded). A second writer the same day is refused by the unique
-    key and rolled back: the figures kept are the same day's."""
-    db.session.add(KpiSnapshot(scope=scope, taken_on=today, figures={tile.key: tile.value for tile in tiles}))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    """Keep today's figures for `scope`, in a transaction of its own: the page's session is
+    left as it is (nothing it loaded is expired). A second writer the same day is refused by
+    the unique key and rolled back: the figures kept are the same day's."""
+    with Session(db.engine) as writer:
+        writer.add(KpiSnapshot(scope=scope, taken_on=today, figures={tile.key: tile.value for tile in tiles}))
+        try:
+            writer.commit()
+        except IntegrityError:
+            writer.rollback()
