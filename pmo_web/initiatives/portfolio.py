@@ -29,9 +29,10 @@ def current_band():
     """SQL: the initiative's current priority band, its latest scoring's (as overridden);
     None when it has not been scored. Aliased, so it correlates to Initiative alone."""
     later, latest = aliased(Score), aliased(Score)
-    newest = select(func.max(later.id)).where(later.initiative_id == Initiative.id).scalar_subquery()
+    newest = (select(func.max(later.id)).where(later.initiative_id == Initiative.id)
+              .correlate(Initiative).scalar_subquery())
     return (select(func.coalesce(func.nullif(latest.band_override, ""), latest.band))
-            .where(latest.id == newest).scalar_subquery())
+            .where(latest.id == newest).correlate(Initiative).scalar_subquery())
 
 
 def _open_milestone(column):
