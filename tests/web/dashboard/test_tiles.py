@@ -20,8 +20,10 @@ from pmo_web.models import AuditEvent, KpiSnapshot, Milestone
 from tests import factories
 
 TILE = re.compile(r'<li class="app-tile" data-tile="(?P<key>[a-z_]+)">\s*<a class="govuk-link app-tile__label" '
-                  r'href="(?P<href>[^"]+)">(?P<label>[^<]+)</a>\s*<p class="app-tile__value">(?P<value>[^<]*)</p>\s*'
-                  r'<p class="app-tile__words">(?P<words>[^<]*)</p>\s*<p class="app-tile__change">(?P<change>[^<]*)</p>')
+                  r'href="(?P<href>[^"]+)">(?P<label>[^<]+)</a>\s*'
+                  r'<p class="app-tile__value">(?P<value>[^<]*)</p>\s*'
+                  r'<p class="app-tile__words">(?P<words>[^<]*)</p>\s*'
+                  r'<p class="app-tile__change">(?P<change>[^<]*)</p>')
 
 
 def tiles(body: str) -> dict[str, dict]:
