@@ -141,7 +141,8 @@ def test_every_headline_tile_is_above_the_fold_at_1366_by_900(browser, live_app,
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/initiatives", "/initiatives?sort=milestone&order=desc&stage=delivery"])
+@pytest.mark.parametrize("path", ["/dashboard", "/initiatives",
+                                  "/initiatives?sort=milestone&order=desc&stage=delivery"])
 def test_axe_finds_nothing_on_the_dashboard_and_the_portfolio(browser, live_app, more_work, path):
     context, page = viewer_page(browser, live_app, 1366, 900)
     page.goto(path)
