@@ -8,13 +8,14 @@ STAMP   = $(VENV)/.installed-stamp
 HTMX_VERSION  = 2.0.11
 GOVUK_VERSION = 6.3.0
 
-.PHONY: run test check lint bench install migrate seed vendor clean help
+.PHONY: run test check lint docs bench install migrate seed vendor clean help
 
 help:
 	@echo "make run    set up, migrate, load demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   run the whole test suite (in parallel, random order)"
 	@echo "make check  the fast subset for the edit loop: rules, units, one smoke test per area"
 	@echo "make lint   ruff over the code and tests; mypy, strict on workflows/"
+	@echo "make docs   rewrite the rules' tables and diagrams in docs/rules.md from workflows/"
 	@echo "make bench  time the key pages at demo scale and at force scale"
 
 $(STAMP): pyproject.toml
@@ -52,6 +53,11 @@ check: install
 lint: install
 	$(BIN)/ruff check pmo_web workflows tests bench migrations
 	$(BIN)/mypy workflows
+
+# The tables and diagrams in docs/rules.md are written from the state machines in workflows/;
+# tests/workflows/test_describe.py fails until this is run after a rule changes.
+docs: install
+	$(BIN)/python -m workflows.describe --write docs/rules.md
 
 # Time the key pages at demo scale and at force scale (see bench/bench.py; a few minutes).
 bench: install

@@ -72,9 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import errors, templating
     errors.register(app)
-    from . import concurrency
-    concurrency.register(app)  # optimistic locking: who changed a row, 409 on a lost race
     templating.register(app)
+    # Everything saving a row sets off (audit chain, history, locking, notifications).
+    from . import wiring
+    wiring.wire(app)
 
     app.url_map.converters["int"] = RowIdConverter
     import importlib

@@ -1,9 +1,9 @@
-"""Who may see and do what (DOMAIN.md 2), checked on every view and every object.
+"""Who may see and do what (docs/rules.md 2), checked on every view and every object.
 
 Lifecycle moves are checked again by workflows/; this module answers the questions a
 view asks before it gets that far: may this user open this screen, see this initiative?
 
-Visibility has two parts, both here and nowhere else (DOMAIN.md 2 and 10):
+Visibility has two parts, both here and nowhere else (docs/rules.md 2 and 10):
 - an unsubmitted initiative (a draft, or one withdrawn while still a draft) is its
   author's alone: no one else sees it in any list, export or API page, or by its id,
   admins included;
@@ -47,7 +47,7 @@ def roles_required(*roles: str):
 
 
 def is_unsubmitted(initiative: Initiative) -> bool:
-    """True for a draft, and for one withdrawn before it was ever submitted (DOMAIN.md 10)."""
+    """True for a draft, and for one withdrawn before it was ever submitted (docs/rules.md 10)."""
     return initiative.state == "draft" or (initiative.state == "withdrawn" and initiative.submitted_at is None)
 
 

@@ -160,10 +160,16 @@ def _link(_mapper, connection, target) -> None:
         session.info[_HEAD_KEY] = target.hash
 
 
-def watch(model, table) -> None:
-    """Chain every new row of `model` and guard `table` when create_all builds it."""
+def watch(model) -> None:
+    """Chain every new row of `model` to the one before it (once per process)."""
+    if event.contains(model, "before_insert", _link):
+        return
     event.listen(model, "before_insert", _link)
     event.listen(Session, "before_flush", forget_head)
+
+
+def install_schema_hooks(table) -> None:
+    """Guard `table` (append-only triggers) whenever create_all builds it."""
     for dialect, statements in GUARD_DDL.items():
         for statement in statements:
             event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))

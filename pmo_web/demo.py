@@ -70,7 +70,7 @@ DEPARTMENTS = (
     "Change and Performance",
 )
 
-# DOMAIN.md 3: the default strategic priorities, in order. Keys are used in the tables below;
+# docs/rules.md 3: the default strategic priorities, in order. Keys are used in the tables below;
 # a score's alignments are listed in this order.
 PRIORITIES = (
     ("service", "Enhancing service and standards"),
@@ -1465,13 +1465,13 @@ class Walk:
         for name, text in self._five_cases(case).items():
             setattr(case, name, text)
         db.session.add(case)
-        initiative.funding_type = case.funding_type  # as saving the case does (DOMAIN.md 9)
+        initiative.funding_type = case.funding_type  # as saving the case does (docs/rules.md 9)
 
     # -- gates
 
     def request_gate(self, code: str) -> None:
         requester = self.pmo if code in ("G1", "G2") else self.initiative.manager
-        # Earlier gates' conditions are met before the next gate is asked for (DOMAIN.md 9).
+        # Earlier gates' conditions are met before the next gate is asked for (docs/rules.md 9).
         for condition in gate_conditions.open_conditions(self.initiative.id):
             gate_conditions.close_condition(condition, requester, "meet", CONDITION_EVIDENCE[condition.gate])
         self.review = gates.request_review(self.initiative, requester, note=GATE_NOTES[code])

@@ -208,7 +208,7 @@ def _forget(session: Session, *_args) -> None:
 
 
 def register() -> None:
-    """Watch every session (called once, at import of the models)."""
+    """Watch every session (once per process; pmo_web/wiring.py)."""
     if event.contains(Session, "before_flush", _collect):
         return
     event.listen(Session, "before_flush", _collect)

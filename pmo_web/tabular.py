@@ -162,7 +162,7 @@ def reference(initiative_id: int | None) -> str | None:
 
 
 def marking(_raw=None) -> str:
-    """The organisation's security marking (DOMAIN.md 8), carried by every row."""
+    """The organisation's security marking (docs/rules.md 8), carried by every row."""
     return current_app.config["SECURITY_MARKING"]
 
 

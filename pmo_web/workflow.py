@@ -100,7 +100,7 @@ def fire(initiative: Initiative, trigger: str, user, **inputs) -> TransitionEven
 
 
 def funding_of(initiative: Initiative) -> str | None:
-    """"capital" or "revenue" as the current business case says (DOMAIN.md 9: funding is
+    """"capital" or "revenue" as the current business case says (docs/rules.md 9: funding is
     captured in the case); the initiative's own value only when it has no case (imported)."""
     case = current_case(initiative.id)
     return case.funding_type if case is not None else initiative.funding_type

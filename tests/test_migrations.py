@@ -54,7 +54,7 @@ def test_upgrade_downgrade_upgrade_and_no_drift(migrated_app):
 
 
 def test_conditions_and_deferrals_recorded_before_tracking_are_carried_over(migrated_app):
-    """DOMAIN.md 9 migration: a condition recorded as met becomes met, with evidence saying so,
+    """docs/rules.md 9 migration: a condition recorded as met becomes met, with evidence saying so,
     the others open; the latest review of an initiative still at its gate, if deferred, is
     open again as deferred with its date; an older deferral stays closed. And back again."""
     upgrade(revision="c4cc3bdf5ab4")

@@ -63,7 +63,7 @@ class Portfolio:
             factories.make_benefit(self.target)
             make_report(self.target, users["pmo"], issued=True)
             # Gate conditions on the measured initiative, open (a user's) and met; deferred and
-            # returned gates elsewhere (DOMAIN.md 9).
+            # returned gates elsewhere (docs/rules.md 9).
             factories.make_condition(self.target, users["pmo"], users["approver"], owner_id=users["viewer"].id)
             factories.make_condition(self.target, users["pmo"], users["approver"], state="met",
                                      evidence="Done", closed_by_id=users["pmo"].id, closed_at=self.target.created_at)

@@ -1,4 +1,4 @@
-"""Gate conditions tracked to closure (DOMAIN.md 9): ``open -> met`` or ``open -> waived``.
+"""Gate conditions tracked to closure (docs/rules.md 9): ``open -> met`` or ``open -> waived``.
 
 A condition is set by an "approve with conditions" decision and belongs to the gate that
 set it; it counts once that gate's review is approved (the app keeps conditions of a
@@ -152,5 +152,5 @@ def earlier_conditions_open(gate_code: str, open_conditions: Iterable[OpenCondit
 
 
 def is_overdue(state: str, due: date, today: date) -> bool:
-    """An open condition whose due date has passed (DOMAIN.md 9: flagged to its owner and the PMO)."""
+    """An open condition whose due date has passed (docs/rules.md 9: flagged to its owner and the PMO)."""
     return state == "open" and due < today

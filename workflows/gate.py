@@ -1,4 +1,4 @@
-"""Stage gates: a gate review is its own small machine (DOMAIN.md 1 and 9).
+"""Stage gates: a gate review is its own small machine (docs/rules.md 1 and 9).
 
 ``requested -> decided``, or ``requested -> deferred -> decided``. Each approver records
 one decision. Rejection and return for rework decide the review at once; approvals decide
@@ -110,7 +110,7 @@ REVIEW_TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "re_request", "source": "deferred", "dest": "decided"},
 ]
 
-# Who may ask for a gate review, or for a deferred one again (DOMAIN.md 2).
+# Who may ask for a gate review, or for a deferred one again (docs/rules.md 2).
 REQUESTING_ROLES: frozenset[str] = frozenset({"pmo", "admin"})
 
 
@@ -312,7 +312,7 @@ class GateReview:
         return reasons
 
     def re_request(self, actor: Actor) -> GateEvent:
-        """Close this deferred review because the PMO asks for the gate again (DOMAIN.md 9).
+        """Close this deferred review because the PMO asks for the gate again (docs/rules.md 9).
 
         The app opens the fresh review in the same transaction; the deferral, its comment
         and its date stay on this one. Raises IllegalTransition (not deferred) or

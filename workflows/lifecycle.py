@@ -1,4 +1,4 @@
-"""The initiative lifecycle: one record travels from request to closure (DOMAIN.md section 1).
+"""The initiative lifecycle: one record travels from request to closure (docs/rules.md section 1).
 
 The rules are plain data (``STATES``, ``TRANSITIONS``, ``PERMISSIONS``, ``GUARDS``) and a
 ``transitions`` machine is built from them only for the one row being acted on, inside
@@ -182,7 +182,7 @@ TRANSITIONS: list[dict[str, Any]] = [
 
 PMO_ROLES: frozenset[str] = frozenset({"pmo", "admin"})
 
-# Roles that may write and submit their own requests (DOMAIN.md 2); a viewer only reads.
+# Roles that may write and submit their own requests (docs/rules.md 2); a viewer only reads.
 AUTHOR_ROLES: frozenset[str] = frozenset({"requester", "pmo", "approver", "admin"})
 
 
@@ -280,6 +280,18 @@ GUARDS: dict[str, Guard] = {
     ],
     "lesson_recorded": lambda f, _: [] if f.lesson_count > 0 else ["At least one lesson is required"],
     "satisfaction_recorded": lambda f, _: [] if f.satisfaction_recorded else ["Satisfaction score not recorded"],
+}
+
+# What each guard asks for, as the rules document states it (workflows/describe.py).
+GUARD_TEXT: dict[str, str] = {
+    "required_fields_complete": "the request's required fields are filled in",
+    "merge_target_open": "the target is another initiative that is still open",
+    "has_current_score": "a current score exists",
+    "business_case_complete": "the business case is complete (all five cases, an option, costs, a planned benefit)",
+    "milestones_settled": "every milestone is done or has an accepted variance",
+    "benefits_measured": "every planned benefit has an actual value or a reason",
+    "lesson_recorded": "at least one lesson is logged",
+    "satisfaction_recorded": "the satisfaction score is recorded",
 }
 
 # ------------------------------------------------------------------------ errors / events

@@ -4,7 +4,7 @@ Revision ID: d5e1a7c2b9f4
 Revises: c4cc3bdf5ab4
 Create Date: 2026-12-07 20:10:00
 
-DOMAIN.md 9. A gate condition becomes a tracked record: its initiative and gate (copied
+docs/rules.md 9. A gate condition becomes a tracked record: its initiative and gate (copied
 from its review), an owner who may be a user, a state (open, met, waived) with the
 evidence or the reason, who closed it and when, and a version for optimistic locking.
 Existing conditions recorded as met become met, with the evidence "Recorded as met before

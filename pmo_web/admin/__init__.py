@@ -1,6 +1,5 @@
 """Administration: users and roles, departments, priorities, weights, gates."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (routes register themselves on bp)
+from .blueprint import bp
 
-bp = Blueprint("admin", __name__)
-
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+__all__ = ["bp"]

@@ -43,7 +43,7 @@ from ..models import Department, Programme, Setting, StrategicPriority, User
 from ..models.users import RANKS, ROLE_LABELS, ROLES
 
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
-# What each role does here (PRODUCT.md), shown under its checkbox.
+# What each role does here (docs/rules.md 2), shown under its checkbox.
 ROLE_HINTS = {
     "requester": "Submits change requests and follows their department's requests",
     "pmo": "Triages, scores, requests gates and runs delivery and the registers",
@@ -324,7 +324,7 @@ def _weight_field(label: str, hint: str) -> IntegerField:
 
 
 class WeightsForm(VersionedForm, PmoForm):
-    """The prioritisation matrix's weights (DOMAIN.md 3) and who may read the dashboard."""
+    """The prioritisation matrix's weights (docs/rules.md 3) and who may read the dashboard."""
 
     urgency = _weight_field("Urgency", "From no time driver to a statutory deadline or an immediate risk to safety")
     desirability = _weight_field("Desirability", "From nice to have to a large benefit to the public or the service")

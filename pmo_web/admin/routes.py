@@ -1,6 +1,6 @@
 """Admin screens: users and roles, departments, programmes, priorities, weights, gates.
 
-Every view is for administrators only (DOMAIN.md 2). Invalid submissions re-render with
+Every view is for administrators only (docs/rules.md 2). Invalid submissions re-render with
 their errors and status 422 and write nothing; a successful one commits once, flashes
 and redirects (303) so a refresh cannot post twice.
 """
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Department, GateSetting, Initiative, Programme, Setting, StrategicPriority, User, UserRole
 from ..models.users import RANK_LABELS, ROLE_LABELS, ROLES
-from . import bp
+from .blueprint import bp
 from .forms import (
     ROLE_HINTS,
     WEIGHT_FACTORS,

@@ -8,14 +8,9 @@ there, so a page on another site cannot make a browser call the API with its coo
 which is the attack CSRF protection exists for; v1 is exempt from CSRF for that reason
 (it is read-only besides: GET and HEAD only).
 """
-from flask import Blueprint
-
-from ..extensions import csrf
-
-bp = Blueprint("api", __name__)
-v1 = Blueprint("v1", __name__, url_prefix="/api/v1")
-csrf.exempt(v1)
-
-from . import routes, tokens  # noqa: E402,F401  (views register on bp and v1)
+from . import routes, tokens  # noqa: F401  (views register on bp and v1)
+from .blueprint import bp, v1
 
 bp.register_blueprint(v1)
+
+__all__ = ["bp", "v1"]

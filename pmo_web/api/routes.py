@@ -26,7 +26,7 @@ from ..extensions import db, writing
 from ..models import ApiToken
 from ..models.base import utcnow
 from ..tabular import AUDIT_EVENTS, BENEFITS, GATE_DECISIONS, LESSONS, MILESTONES, PORTFOLIO, RAID, Dataset, json_value
-from . import v1
+from .blueprint import v1
 
 PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5000

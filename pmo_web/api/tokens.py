@@ -17,7 +17,7 @@ from ..extensions import db
 from ..htmx import redirect_to
 from ..models import ApiToken, User
 from ..models.base import utcnow
-from . import bp
+from .blueprint import bp
 from .forms import AdminTokenForm, TokenForm
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,6 @@
 """Sign in and sign out, server-side sessions, sign-in throttling, the second factor and SSO."""
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from . import mfa, mfa_routes, oidc, routes, sessions  # noqa: E402,F401  (routes register themselves on bp)
+from . import mfa, mfa_routes, oidc, routes, sessions  # noqa: F401  (routes register themselves on bp)
+from .blueprint import bp
 
 # Every request, whichever area serves it, settles its session before the view runs;
 # then a user who must have a second factor and has none is sent to enrol.
@@ -11,3 +8,5 @@ bp.before_app_request(sessions.note_activity)
 bp.before_app_request(mfa.enforce)
 bp.record_once(lambda state: oidc.init_app(state.app))
 bp.app_context_processor(oidc.sign_in_options)
+
+__all__ = ["bp"]

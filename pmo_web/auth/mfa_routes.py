@@ -14,7 +14,8 @@ from ..access import roles_required
 from ..extensions import db
 from ..logs import auth_log
 from ..models import User
-from . import bp, mfa, reauthentication, sessions, throttle
+from . import mfa, reauthentication, sessions, throttle
+from .blueprint import bp
 from .forms import ConfirmForm, ConfirmIdentityForm, EnrolForm, SecondFactorForm
 from .routes import home_for, safe_target, throttled_page
 

@@ -33,7 +33,8 @@ from ..extensions import db
 from ..logs import auth_log
 from ..models import Department, User
 from ..models.users import ROLES
-from . import bp, mfa, reauthentication, sessions
+from . import mfa, reauthentication, sessions
+from .blueprint import bp
 from .forms import LoginForm
 from .routes import home_for
 

@@ -12,7 +12,8 @@ from flask_login import current_user, login_required, login_url
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
-from . import bp, mfa, passwords, reauthentication, sessions, throttle
+from . import mfa, passwords, reauthentication, sessions, throttle
+from .blueprint import bp
 from .forms import ChangePasswordForm, LoginForm
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,5 @@
 """Benefits: the portfolio-wide benefits register, planned against actual."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("benefits", __name__)
-
-from . import routes  # noqa: E402,F401  (views register on bp)
+__all__ = ["bp"]

@@ -1,6 +1,6 @@
 """The portfolio benefits register's arithmetic: financial years, totals and ROI, in SQL.
 
-A benefit falls in the financial year (April to March, DOMAIN.md 6) of its actual date once
+A benefit falls in the financial year (April to March, docs/rules.md 6) of its actual date once
 it is realised (wholly or partly), otherwise of its target date; a benefit with neither has
 no year. Totals are SQL aggregates; a dis-benefit counts against the net total, as in
 models.delivery.realised_financial_benefit. ROI is the initiative's own

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from .. import access
 from ..htmx import render
-from . import bp
+from .blueprint import bp
 from .forms import RegisterFilters
 from .register import (
     REGISTER_PAGE_SIZE,

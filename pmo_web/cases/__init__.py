@@ -1,6 +1,5 @@
 """The business case editor (five-case model, versioned)."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (routes register themselves on bp)
+from .blueprint import bp
 
-bp = Blueprint("cases", __name__)
-
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+__all__ = ["bp"]

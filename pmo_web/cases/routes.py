@@ -16,7 +16,7 @@ from ..gates.panel import gate_panel
 from ..htmx import redirect_to, render
 from ..models import BusinessCase, User
 from ..workflow import current_case, gate_spec_for
-from . import bp
+from .blueprint import bp
 from .forms import LABELS, MAX_ROWS, ROW_KINDS, BusinessCaseForm, blank_row, form_data_of
 
 EDITABLE_STATE = "business_case"
@@ -72,7 +72,7 @@ def edit(initiative_id: int):
         return _conflict(initiative, case, form)
     saved = form.to_case(initiative.id, current_user.id, version=latest + 1)
     db.session.add(saved)
-    # The case is where funding is decided (DOMAIN.md 9); the initiative's funding type, which
+    # The case is where funding is decided (docs/rules.md 9); the initiative's funding type, which
     # lists and the dashboard filter on, is its copy and changes only here.
     initiative.funding_type = saved.funding_type
     try:

@@ -1,6 +1,5 @@
-"""Dashboard: the live portfolio KPIs for everyone who may read the portfolio (DOMAIN.md 2)."""
-from flask import Blueprint
+"""Dashboard: the live portfolio KPIs for everyone who may read the portfolio (docs/rules.md 2)."""
+from . import routes  # noqa: F401  (views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("dashboard", __name__)
-
-from . import routes  # noqa: E402,F401  (views register on bp)
+__all__ = ["bp"]

@@ -47,7 +47,12 @@ _lock = threading.Lock()
 _generation = 0
 
 
-@event.listens_for(Session, "before_flush")
+def register() -> None:
+    """Watch every session for writes the KPIs read (once per process; pmo_web/wiring.py)."""
+    if not event.contains(Session, "before_flush", _note_writes):
+        event.listen(Session, "before_flush", _note_writes)
+
+
 def _note_writes(session, _flush_context, _instances) -> None:
     """Any flush that adds, changes or removes a row the KPIs read starts a new generation
     (on flush, not commit: a page read in the same transaction must not see old figures)."""

@@ -33,7 +33,7 @@ PLANNED = ("delivery", "on_hold", "benefits_review", "closed")
 DELIVERING = ("delivery", "on_hold", "benefits_review")
 # The working stages, in order: the pipeline and the stages whose time is measured.
 WORKING_STAGES = [(key, label) for key, label in STAGES if key != "closed"]
-# The decision that ends intake (DOMAIN.md 1): the PMO's triage decision, the first move to
+# The decision that ends intake (docs/rules.md 1): the PMO's triage decision, the first move to
 # scoring (accepted), rejected or merged. Withdrawal is the requester's, not a decision.
 TRIAGE_DECISIONS = ("scoring", "rejected", "merged")
 # The investment decision: Gate 2 moves a business case to delivery, or rejects it.
@@ -99,7 +99,7 @@ def milestone_late(today: date):
 
 
 def overspent():
-    """SQL: forecast or actual spend above the approved budget (DOMAIN.md 7)."""
+    """SQL: forecast or actual spend above the approved budget (docs/rules.md 7)."""
     return or_(func.coalesce(Initiative.budget_forecast, 0) > Initiative.budget_approved,
                func.coalesce(Initiative.budget_actual, 0) > Initiative.budget_approved)
 
@@ -336,7 +336,7 @@ class PortfolioReturn:
 
 
 def portfolio_return(scoped) -> PortfolioReturn:
-    """The total ROI, DOMAIN.md 6 over the sums: (sum realised - sum cost) / sum cost, counting
+    """The total ROI, docs/rules.md 6 over the sums: (sum realised - sum cost) / sum cost, counting
     only initiatives with a realised benefit and a whole-life cost (as each one's own ROI)."""
     realised = (select(Benefit.initiative_id, func.sum(signed_realised_value()).label("realised"))
                 .join(Initiative, Benefit.initiative_id == Initiative.id)

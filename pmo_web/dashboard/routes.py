@@ -20,11 +20,11 @@ from ..extensions import db
 from ..htmx import render
 from ..models import Initiative, RaidItem
 from ..models.raid import BANDS
-from ..raid.portfolio import _risks as open_risks  # the portfolio's own "open risks" select
-from ..raid.portfolio import heat_map
+from ..raid.portfolio import heat_map, open_risks
 from ..resources.service import utilisation
 from ..templating import gbp
-from . import bp, cache, kpis, tiles
+from . import cache, kpis, tiles
+from .blueprint import bp
 from .charts import bar_chart
 from .forms import DashboardFilters
 

@@ -21,7 +21,7 @@ from ..htmx import is_partial, render
 from ..models import Initiative, Lesson, Milestone
 from ..models.initiatives import CONFIDENCE_MEANINGS
 from ..workflow import current_case
-from . import bp
+from .blueprint import bp
 from .forms import DeliveryForm, MilestoneForm
 
 # The states in which an initiative has a delivery record, and those in which it may change.
@@ -71,7 +71,7 @@ def page_context(initiative: Initiative, delivery_form: DeliveryForm | None = No
     case = current_case(initiative.id)
     return {"milestones": milestones, "lessons": lessons, "delivery_form": delivery_form,
             "confidence_meanings": CONFIDENCE_MEANINGS, "money_params": money_params,
-            # Funding is the business case's (DOMAIN.md 9); an imported initiative may have none.
+            # Funding is the business case's (docs/rules.md 9); an imported initiative may have none.
             "funding": case.funding_type if case else initiative.funding_type, "funding_from_case": case is not None,
             "gate_panel": gate_panel(initiative)}
 

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..initiatives.forms import PortfolioFilters
 from ..models.base import utcnow
 from ..tabular import DATASETS, Dataset
-from . import bp
+from .blueprint import bp
 from .files import CSV_MIMETYPE, XLSX_MIMETYPE, build_csv, build_xlsx, file_chunks
 
 log = logging.getLogger(__name__)

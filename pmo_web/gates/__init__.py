@@ -1,6 +1,5 @@
 """Gate reviews, approvers' decisions and the awaiting-my-decision queue."""
-from flask import Blueprint
+from . import condition_routes, routes  # noqa: F401  (routes register themselves on bp)
+from .blueprint import bp
 
-bp = Blueprint("gates", __name__)
-
-from . import condition_routes, routes  # noqa: E402,F401  (routes register themselves on bp)
+__all__ = ["bp"]

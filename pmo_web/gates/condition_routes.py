@@ -18,8 +18,8 @@ from ..extensions import db
 from ..htmx import is_partial, redirect_to, render
 from ..models import GateCondition, Initiative
 from ..workflow import actor_for
-from . import bp
 from . import conditions as gate_conditions
+from .blueprint import bp
 from .forms import ConditionCloseForm
 
 # URL word -> workflow action.

@@ -1,4 +1,4 @@
-"""Gate conditions tracked to closure (DOMAIN.md 9): what the pages and "My work" read, and
+"""Gate conditions tracked to closure (docs/rules.md 9): what the pages and "My work" read, and
 closing one.
 
 The rules live in workflows/conditions.py; this module binds them to rows. A condition

@@ -32,7 +32,7 @@ class Criterion:
 
 
 def entry_checklist(gate_code: str, facts: LifecycleFacts) -> list[Criterion]:
-    """Every entry criterion of `gate_code`, in the order DOMAIN.md states them."""
+    """Every entry criterion of `gate_code`, in the order docs/rules.md states them."""
     if gate_code == "G1":
         return [Criterion("A current score exists", facts.has_current_score)]
     if gate_code == "G2":

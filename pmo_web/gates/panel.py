@@ -1,6 +1,6 @@
 """What an initiative's pages show about its gates besides the review itself: the rework to
 do (the comment of a gate that returned it), a deferral and its date, and the conditions
-set at earlier gates (DOMAIN.md 9). Shown on the initiative page and on the stage pages
+set at earlier gates (docs/rules.md 9). Shown on the initiative page and on the stage pages
 where the work is done, from one place so they all say the same."""
 from __future__ import annotations
 

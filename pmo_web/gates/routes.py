@@ -22,7 +22,8 @@ from ..models.users import ROLE_LABELS
 from ..resources import service as resources
 from ..templating import uk_date
 from ..workflow import funding_of, gate_spec_for
-from . import bp, service
+from . import service
+from .blueprint import bp
 from .conditions import gate_checklist
 from .forms import DecisionForm, GateRequestForm
 from .panel import gate_panel
@@ -79,7 +80,7 @@ def request_review(initiative_id: int):
 @bp.post("/gates/<int:review_id>/request-again")
 @access.roles_required("pmo", "admin")
 def request_again(review_id: int):
-    """Ask the approvers again for a deferred gate, in one step (DOMAIN.md 9): the deferred
+    """Ask the approvers again for a deferred gate, in one step (docs/rules.md 9): the deferred
     review closes and a fresh one, with the same note, goes to their queue."""
     gate_review = _review_or_404(review_id)
     try:

@@ -45,7 +45,7 @@ def gate_code_for(initiative: Initiative) -> str | None:
 
 def entry_failures(initiative: Initiative) -> list[str]:
     """The named entry criteria that fail today for the initiative's next gate, then each
-    open condition of an earlier gate (DOMAIN.md 9)."""
+    open condition of an earlier gate (docs/rules.md 9)."""
     code = gate_code_for(initiative)
     if code is None:
         return [f"No gate follows the state '{initiative.state_label}'"]
@@ -55,7 +55,7 @@ def entry_failures(initiative: Initiative) -> list[str]:
 def request_review(initiative: Initiative, user, note: str = "") -> GateReview:
     """Open a gate review (PMO or admin). Refuses with the failed entry criteria, and the open
     conditions of earlier gates, by name. A deferred review of the gate is closed as asked
-    for again (DOMAIN.md 9), and the fresh review takes its place."""
+    for again (docs/rules.md 9), and the fresh review takes its place."""
     if not user.has_role("pmo", "admin"):
         raise NotPermitted(["Only the PMO can request a gate review"])
     code = gate_code_for(initiative)
@@ -205,7 +205,7 @@ def review_after(review: GateReview) -> GateReview | None:
 def returned_for_rework(initiative: Initiative) -> GateReview | None:
     """The review that sent this initiative back with things to fix, while they stand:
     returned for rework (or rejected at Gate 3 or 4, which returns it to the stage) and the
-    gate not yet requested again (DOMAIN.md 9). Its settling decision says what to fix."""
+    gate not yet requested again (docs/rules.md 9). Its settling decision says what to fix."""
     review = last_review(initiative)
     if review is None or not _waits_for_rework(review, initiative):
         return None

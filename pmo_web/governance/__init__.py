@@ -1,6 +1,5 @@
 """Governance boards, their meetings, self-building agendas, minutes and board packs."""
-from flask import Blueprint
+from . import routes  # noqa: F401
+from .blueprint import bp
 
-bp = Blueprint("governance", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -21,8 +21,8 @@ from ..htmx import redirect_to, render
 from ..models import AgendaItem, Board, BoardEscalation, Meeting, Minute, RaidItem
 from ..models.base import utcnow
 from ..models.governance import AGENDA_KINDS
-from . import bp
 from .agenda import agenda, freeze, previous_actions
+from .blueprint import bp
 from .forms import AgendaItemForm, BoardForm, EscalationForm, HeldForm, MeetingForm, MinuteForm
 
 

@@ -16,7 +16,8 @@ from ..extensions import db
 from ..models import ImportUpload, Initiative
 from ..models.base import utcnow
 from ..paging import page_number
-from . import bp, reading, service
+from . import reading, service
+from .blueprint import bp
 from .fields import REQUIRED, TARGET_BY_NAME, TARGETS, guess_mapping
 from .forms import MappingForm, RunForm, UploadForm
 

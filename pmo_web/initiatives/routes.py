@@ -33,7 +33,7 @@ from ..models import AuditEvent, Initiative
 from ..models.base import utcnow
 from ..similarity import SimilarWork, similar_work
 from ..workflow import available_triggers, fire
-from . import bp
+from .blueprint import bp
 from .forms import PortfolioFilters, TransitionForm
 from .portfolio import COLUMNS, Sort, portfolio_page
 from .timeline import StageMove, describe, time_in_stages

@@ -1,6 +1,5 @@
 """Change requests: the request form, my requests and my department's requests."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (routes register themselves on bp)
+from .blueprint import bp
 
-bp = Blueprint("intake", __name__)
-
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+__all__ = ["bp"]

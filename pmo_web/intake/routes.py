@@ -10,7 +10,7 @@ from ..htmx import htmx_response
 from ..models import Initiative
 from ..similarity import similar_work
 from ..workflow import fire
-from . import bp
+from .blueprint import bp
 from .forms import RequestForm
 
 

@@ -1,6 +1,5 @@
 """Lessons: each initiative's lessons log and the portfolio-wide lessons library."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("lessons", __name__)
-
-from . import routes  # noqa: E402,F401  (views register on bp)
+__all__ = ["bp"]

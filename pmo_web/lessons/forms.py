@@ -23,7 +23,7 @@ NO_STAGE = ("", "Not specific to a stage")
 
 
 class LessonForm(VersionedForm, PmoForm):
-    """A lesson learned (DOMAIN.md 5): owner, dependencies and date added are required, and a
+    """A lesson learned (docs/rules.md 5): owner, dependencies and date added are required, and a
     title, so the lesson can be found in the library."""
 
     title = StringField("Title", widget=GovTextInput(),

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..htmx import is_partial, render
 from ..models import Initiative, Lesson
 from ..models.base import utcnow
-from . import bp
+from .blueprint import bp
 from .forms import LessonForm, LibraryFilters, NewLessonForm
 from .library import LIBRARY_PAGE_SIZE, dependency_links, library_page, log_context
 

@@ -39,14 +39,5 @@ __all__ = [
     "RANKS", "ROLES", "User", "UserRole",
 ]
 
-from .. import history  # noqa: E402  (audit every edit of a register row)
-
-history.register()
-
-from .. import search  # noqa: E402  (the lessons library's full-text index, built with the table)
-
-search.watch(Lesson.__table__)
-
-from .resources import register_people_sync  # noqa: E402  (every user is a person in the resource matrix)
-
-register_people_sync()
+# What saving a row sets off (audit chain, history, notifications ...) is wired in
+# pmo_web/wiring.py, which create_app calls.

@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import audit as audit_integrity
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
@@ -55,5 +54,3 @@ class AuditEvent(db.Model):
 
     actor = relationship("User", lazy="joined")
 
-
-audit_integrity.watch(AuditEvent, AuditEvent.__table__)

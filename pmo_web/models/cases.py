@@ -72,7 +72,7 @@ class BusinessCase(db.Model):
                                                  order_by="CaseRisk.id")
 
     def gaps(self) -> tuple[str, ...]:
-        """What stops this version going to Gate 2 (DOMAIN.md 1), by name."""
+        """What stops this version going to Gate 2 (docs/rules.md 1), by name."""
         missing = [label for field, label in FIVE_CASES if not getattr(self, field).strip()]
         if not self.options:
             missing.append("At least one option")
@@ -96,7 +96,7 @@ class BusinessCase(db.Model):
 
     @property
     def funding_type(self) -> str:
-        """"capital" when any cost is capital, else "revenue" (DOMAIN.md 9): known at Gate 2,
+        """"capital" when any cost is capital, else "revenue" (docs/rules.md 9): known at Gate 2,
         so the gate's capital quorum applies; the initiative's funding type follows it."""
         return "capital" if self.total_cost(category="capital") > 0 else "revenue"
 

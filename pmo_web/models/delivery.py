@@ -77,7 +77,7 @@ class Milestone(Audited, Versioned, db.Model):
 
 
 class Benefit(Audited, Versioned, db.Model):
-    """A benefit in the register (DOMAIN.md 6): planned at business case, measured at review.
+    """A benefit in the register (docs/rules.md 6): planned at business case, measured at review.
 
     Deleting a benefit is a soft delete (``deleted_at``): it leaves the register, its totals,
     ROI, exports and the Gate 4 criterion, can be restored, and stays in the history.
@@ -123,7 +123,7 @@ class Benefit(Audited, Versioned, db.Model):
 
 
 class Lesson(Audited, Versioned, db.Model):
-    """A lesson learned (DOMAIN.md 5); initiative, owner, dependencies and date are required.
+    """A lesson learned (docs/rules.md 5); initiative, owner, dependencies and date are required.
 
     Deleting a lesson is a soft delete (``deleted_at``): it disappears from the log, the
     library and the closure criterion, can be restored, and stays in the history.

@@ -102,7 +102,7 @@ class GateDecision(db.Model):
 
 
 class GateCondition(Audited, Versioned, db.Model):
-    """A condition attached to an approval, tracked to closure (DOMAIN.md 9): open -> met,
+    """A condition attached to an approval, tracked to closure (docs/rules.md 9): open -> met,
     with evidence, or waived by an approver, with a reason (workflows/conditions.py).
 
     It belongs to the gate that set it and counts once that gate's review is approved

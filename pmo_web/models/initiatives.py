@@ -22,7 +22,7 @@ COST_BANDS = (
     ("over_1m", "Over £1 million"),
 )
 FUNDING_TYPES = (("capital", "Capital"), ("revenue", "Revenue"))
-# DOMAIN.md 7: the default five-point delivery confidence scale.
+# docs/rules.md 7: the default five-point delivery confidence scale.
 CONFIDENCE = (
     ("green", "Green"),
     ("amber_green", "Amber/Green"),
@@ -38,7 +38,7 @@ CONFIDENCE_MEANINGS = {
     "amber_red": "Successful delivery is in doubt; major risks or issues need urgent action.",
     "red": "Successful delivery appears unachievable without re-planning or a change of scope.",
 }
-# Levels at which the PMO must say why (DOMAIN.md 7: confidence comes with a justification).
+# Levels at which the PMO must say why (docs/rules.md 7: confidence comes with a justification).
 CONFIDENCE_NEEDING_JUSTIFICATION = ("amber_red", "red")
 SATISFACTION_SCALE = (
     (1, "Very dissatisfied"),
@@ -150,7 +150,7 @@ class Initiative(Versioned, db.Model):
 
     @property
     def overrun(self) -> Decimal | None:
-        """Forecast or actual above approved budget (DOMAIN.md 7), in GBP; None if not known."""
+        """Forecast or actual above approved budget (docs/rules.md 7), in GBP; None if not known."""
         if self.budget_approved is None:
             return None
         spent = max(v for v in (self.budget_forecast, self.budget_actual, Decimal(0)) if v is not None)
@@ -173,12 +173,12 @@ class Initiative(Versioned, db.Model):
 
     @property
     def whole_life_cost(self) -> Decimal | None:
-        """DOMAIN.md 6: what the initiative cost, the actual once known, else the forecast."""
+        """docs/rules.md 6: what the initiative cost, the actual once known, else the forecast."""
         return self.budget_actual if self.budget_actual is not None else self.budget_forecast
 
     def return_on_investment(self, realised_benefit: Decimal | None) -> Decimal | None:
         """(realised financial benefit - whole-life cost) / whole-life cost, or None when
-        either is unknown (DOMAIN.md 6 shows ROI only where both are known)."""
+        either is unknown (docs/rules.md 6 shows ROI only where both are known)."""
         cost = self.whole_life_cost
         if realised_benefit is None or not cost:
             return None

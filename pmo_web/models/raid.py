@@ -1,4 +1,4 @@
-"""The RAID log (DOMAIN.md 4): risks, assumptions, issues and dependencies of an initiative.
+"""The RAID log (docs/rules.md 4): risks, assumptions, issues and dependencies of an initiative.
 
 One table holds all four kinds, so the portfolio views (heat map, escalations, dependencies,
 exports) read one place; the columns a kind does not use stay empty. A risk's score is
@@ -27,7 +27,7 @@ KIND_PLURALS = {"risk": "Risks", "assumption": "Assumptions", "issue": "Issues",
 
 LIKELIHOODS = ((1, "Rare"), (2, "Unlikely"), (3, "Possible"), (4, "Likely"), (5, "Almost certain"))
 IMPACTS = ((1, "Negligible"), (2, "Minor"), (3, "Moderate"), (4, "Major"), (5, "Severe"))
-# Score bands, inclusive ranges of likelihood x impact (DOMAIN.md 4).
+# Score bands, inclusive ranges of likelihood x impact (docs/rules.md 4).
 BANDS = (
     ("low", "Low", 1, 4),
     ("medium", "Medium", 5, 9),

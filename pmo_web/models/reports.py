@@ -1,4 +1,4 @@
-"""Highlight and exception reports (DOMAIN.md 7), and the delivery confidence scale they use.
+"""Highlight and exception reports (docs/rules.md 7), and the delivery confidence scale they use.
 
 A report is written for one initiative and one period. While it is a draft the manager and
 the PMO edit it; issuing it freezes it: the facts it was written against (milestones,
@@ -22,7 +22,7 @@ from ..extensions import db
 from .base import UTCDateTime, Versioned, utcnow
 from .reference import Setting
 
-# The scales an admin may choose; the first is the default (DOMAIN.md 7).
+# The scales an admin may choose; the first is the default (docs/rules.md 7).
 CONFIDENCE_SCALES = (
     ("five_point", "Five-point: Green, Amber/Green, Amber, Amber/Red, Red"),
     ("three_point", "Three-point: Green, Amber, Red"),
@@ -85,7 +85,7 @@ def confidence_rank(value: str | None) -> int | None:
 
 REPORT_KINDS = (("highlight", "Highlight report"), ("exception", "Exception report"))
 REPORT_STATUSES = (("draft", "Draft"), ("issued", "Issued"))
-# The dimensions rated in every report, this period against the last (DOMAIN.md 7).
+# The dimensions rated in every report, this period against the last (docs/rules.md 7).
 DIMENSIONS = (
     ("time", "Time"),
     ("cost", "Cost"),

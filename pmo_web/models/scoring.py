@@ -1,4 +1,4 @@
-"""Prioritisation scores (DOMAIN.md 3). Every scoring is kept; the latest is current."""
+"""Prioritisation scores (docs/rules.md 3). Every scoring is kept; the latest is current."""
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, Text

@@ -35,7 +35,7 @@ RANK_LABELS = {key: label for key, label, _level in RANKS}
 
 
 class User(UserMixin, Versioned, db.Model):
-    """A member of staff with a login; roles decide what they may do (DOMAIN.md 2)."""
+    """A member of staff with a login; roles decide what they may do (docs/rules.md 2)."""
 
     __tablename__ = "users"
 

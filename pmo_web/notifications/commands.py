@@ -6,7 +6,8 @@ from datetime import date
 import click
 from flask import current_app
 
-from . import bp, digest
+from . import digest
+from .blueprint import bp
 from .mail import send_outbox
 
 

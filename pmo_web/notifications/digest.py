@@ -4,7 +4,7 @@ waits for them (titles and links only).
 What waits: gates awaiting their decision, their open risks past the review date,
 highlight reports due on the initiatives they manage (in delivery, and no report issued
 since the start of the last calendar month), deferred gates whose date to come back has
-come (for the PMO officer who requested the gate and the PMO team, DOMAIN.md 9), and open
+come (for the PMO officer who requested the gate and the PMO team, docs/rules.md 9), and open
 gate conditions past their due date (for the condition's owner, when a user, and the PMO
 officer who requested the gate that set it). All but the first become in-app
 notifications too (once each: nothing happens at the moment a date passes, so no event
@@ -36,8 +36,8 @@ from ..models import (
     UserRole,
 )
 from ..models.notifications import KIND_LABELS
-from .events import add_notification, email_configured, headline_title, path_for
-from .mail import absolute, footer, subject_line
+from .events import add_notification, email_configured, headline_title
+from .mail import absolute, footer, path_for, subject_line
 
 DIGEST_KINDS = ("gate_awaiting", "deferral_due", "condition_overdue", "raid_overdue", "report_due")
 # Initiatives whose risks nobody reviews any more.

@@ -12,7 +12,7 @@ Which events notify whom:
   initiative and may decide it (not its owner; GateReview.awaiting's rule);
 - gate decision, or the PMO accepting, rejecting or merging a request -> its owner;
 - a decision that settles a gate review (approved, rejected, deferred, returned for
-  rework) -> also the PMO officer who requested it (DOMAIN.md 9), pointed at what to do
+  rework) -> also the PMO officer who requested it (docs/rules.md 9), pointed at what to do
   next: for rework, the initiative page, where the approver's comment stays;
 - information requested -> its owner;
 - a RAID item given an owner (created or changed) -> that owner, unless they did it.
@@ -22,6 +22,8 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+
+from .mail import path_for
 
 _EVENTS = "notifications.audit_events"
 _OUTBOX = "notifications.outbox_ids"
@@ -85,11 +87,6 @@ def register() -> None:
     event.listen(Session, "after_flush_postexec", _notify)
     event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_rollback", _forget)
-
-
-def path_for(endpoint: str, **values) -> str:
-    """The path of a page, with or without a request (the flush may run in a CLI command)."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def headline_title(initiative) -> str:

@@ -45,6 +45,11 @@ def wants_email(session: Session, user_id: int, kind: str) -> bool:
     return choice is not False
 
 
+def path_for(endpoint: str, **values) -> str:
+    """The path of a page, with or without a request (the flush may run in a CLI command)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def absolute(link: str) -> str:
     """A path of this app as the address people open it at (PUBLIC_BASE_URL)."""
     base = (current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000").rstrip("/")
@@ -66,7 +71,6 @@ def compose(notification) -> tuple[str, str]:
 
 def footer() -> str:
     marking = current_app.config["SECURITY_MARKING"]
-    from .events import path_for
 
     return (f"Choose which notifications you receive by email: {absolute(path_for('notifications.preferences'))}\n"
             f"{current_app.config['ORGANISATION_NAME']} Portfolio Management Office. Marking: {marking}.\n")

@@ -15,7 +15,7 @@ from ..htmx import is_partial, render
 from ..models import Notification, NotificationPreference
 from ..models.base import utcnow
 from ..paging import page_number
-from . import bp
+from .blueprint import bp
 from .events import email_configured
 from .forms import PreferencesForm
 

@@ -1,8 +1,7 @@
 """RAID: each initiative's log of risks, assumptions, issues and dependencies (routes.py),
 and the portfolio's views across all logs: risk heat map, escalations, dependencies
 (portfolio.py)."""
-from flask import Blueprint
+from . import portfolio, routes  # noqa: F401  (views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("raid", __name__)
-
-from . import portfolio, routes  # noqa: E402,F401  (views register on bp)
+__all__ = ["bp"]

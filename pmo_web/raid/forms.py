@@ -1,4 +1,4 @@
-"""Forms for the RAID log: one per kind of item (DOMAIN.md 4), escalation, removal and the
+"""Forms for the RAID log: one per kind of item (docs/rules.md 4), escalation, removal and the
 log's filters.
 
 Each kind draws only its own fields, so a risk form never asks for an issue's priority and
@@ -96,7 +96,7 @@ def _required_with_open_status(message: str):
 
 
 class RiskForm(RaidItemForm):
-    """A risk: cause, event and effect, scored likelihood x impact (DOMAIN.md 4)."""
+    """A risk: cause, event and effect, scored likelihood x impact (docs/rules.md 4)."""
 
     kind = "risk"
     FIELDS = ("title", "description", "category", "owner_id", "likelihood", "impact", "response",

@@ -29,7 +29,7 @@ from ..initiatives.forms import InitiativeFilters
 from ..models import Initiative, Milestone, RaidItem
 from ..models.raid import ALL_OPEN_STATUSES, BANDS, IMPACTS, LIKELIHOODS, OPEN_STATUSES, band_for
 from ..templating import uk_date
-from . import bp
+from .blueprint import bp
 
 # Work whose RAID items count in the portfolio: submitted and not yet ended.
 NOT_LIVE = (*TERMINAL_STATES, "draft")
@@ -135,7 +135,7 @@ def heat_map(conditions, selected: tuple[int, int] | None) -> list[tuple[tuple[i
             for level in reversed(LIKELIHOODS)]
 
 
-def _risks(conditions):
+def open_risks(conditions):
     """Open risks that meet `conditions`, with their initiative and owner loaded."""
     return (select(RaidItem).join(RaidItem.initiative)
             .where(*_counted(*_open("risk")), *conditions)
@@ -153,11 +153,11 @@ def portfolio_risks():
     selected = (likelihood, impact) if likelihood and impact else None
     cell_page = None
     if selected:
-        cell_query = _risks(conditions).where(RaidItem.likelihood == likelihood, RaidItem.impact == impact) \
+        cell_query = open_risks(conditions).where(RaidItem.likelihood == likelihood, RaidItem.impact == impact) \
             .order_by(RaidItem.review_date.asc().nulls_last(), RaidItem.id)
         cell_page = db.paginate(cell_query, page=_page_number(), per_page=PAGE_SIZE, error_out=False)
     top = db.session.scalars(
-        _risks(conditions).where(RaidItem.likelihood.is_not(None), RaidItem.impact.is_not(None))
+        open_risks(conditions).where(RaidItem.likelihood.is_not(None), RaidItem.impact.is_not(None))
         .order_by(RaidItem.score.desc(), RaidItem.review_date.asc().nulls_last(), RaidItem.id)
         .limit(TOP_RISKS)).unique().all()
     grid = heat_map(conditions, selected)

@@ -15,7 +15,8 @@ from ..extensions import db
 from ..htmx import is_partial, render
 from ..models import Initiative, RaidItem
 from ..models.raid import KIND_PLURALS, KINDS
-from . import bp, service
+from . import service
+from .blueprint import bp
 from .forms import FORMS, EscalationForm, LogFilters, RemoveForm
 
 

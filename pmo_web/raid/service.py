@@ -5,7 +5,7 @@ The log can be changed by the PMO and admins from the moment a request is submit
 the initiative ends: risks and dependencies are spotted at triage and scoring, and the
 business case and delivery live on them. A draft is still the requester's to write, and
 once an initiative is closed, rejected, withdrawn, cancelled or merged its log is the
-record of what happened, so it is read-only (DOMAIN.md 2, 4).
+record of what happened, so it is read-only (docs/rules.md 2, 4).
 """
 from __future__ import annotations
 

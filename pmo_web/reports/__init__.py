@@ -1,6 +1,5 @@
 """Highlight and exception reports of initiatives in delivery, and the confidence scale."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (routes register themselves on bp)
+from .blueprint import bp
 
-bp = Blueprint("reports", __name__)
-
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+__all__ = ["bp"]

@@ -139,7 +139,7 @@ class IssueForm(VersionedForm, PmoForm):
 
 
 class ConfidenceScaleForm(VersionedForm, PmoForm):
-    """The admin's choice of delivery confidence scale (DOMAIN.md 7)."""
+    """The admin's choice of delivery confidence scale (docs/rules.md 7)."""
 
     scale = RadioField("Delivery confidence scale", choices=select_choices(CONFIDENCE_SCALES),
                        widget=GovRadioInput(), validators=[InputRequired("Select a scale")],

@@ -32,7 +32,7 @@ from ..models.reports import (
     forget_confidence_scale,
     shown_confidence,
 )
-from . import bp
+from .blueprint import bp
 from .facts import REPORT_STATES, facts_for, prefill, tolerance_breaches
 from .forms import ConfidenceScaleForm, IssueForm, NewReportForm, ReportForm
 

@@ -1,6 +1,5 @@
 """Resources: people, skills, allocations to initiatives, demand and the gaps between them."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("resources", __name__)
-
-from . import routes  # noqa: E402,F401  (views register on bp)
+__all__ = ["bp"]

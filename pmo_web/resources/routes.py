@@ -22,7 +22,8 @@ from ..extensions import db
 from ..htmx import is_partial, render
 from ..models import Allocation, Assignment, DemandLine, DemandMonth, Initiative, Leave, Person, Skill
 from ..models.resources import add_default_skills
-from . import bp, planning, service
+from . import planning, service
+from .blueprint import bp
 from .forms import (
     AssignmentForm,
     CellForm,

@@ -40,7 +40,7 @@ from ..models import (
 from . import planning
 from .planning import ZERO, LevelFte, PersonMonth
 
-# Where demand counts (DOMAIN.md 1): committed work is in delivery (or paused in it); the
+# Where demand counts (docs/rules.md 1): committed work is in delivery (or paused in it); the
 # pipeline is the business cases being written; "awaiting" adds only the business cases
 # whose investment decision is on an approver's desk.
 COMMITTED_STATES = ("delivery", "on_hold")

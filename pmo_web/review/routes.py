@@ -28,7 +28,7 @@ from ..models import Benefit, Initiative
 from ..models.base import utcnow
 from ..models.delivery import realised_financial_benefit
 from ..workflow import lifecycle_for
-from . import bp
+from .blueprint import bp
 from .forms import BenefitActualsForm, NewBenefitForm, SatisfactionForm
 
 # The states with a benefits review to show, and those in which each record may change.
@@ -79,11 +79,11 @@ def deleted_benefits(initiative: Initiative) -> list[Benefit]:
 
 
 def closure_context(initiative: Initiative, benefits: list[Benefit]) -> dict:
-    """Gate 4 readiness by criterion, and the register's totals and ROI (DOMAIN.md 6)."""
+    """Gate 4 readiness by criterion, and the register's totals and ROI (docs/rules.md 6)."""
     lifecycle = lifecycle_for(initiative)
     realised = realised_financial_benefit(benefits)
     planned = [b.planned_value for b in benefits if b.planned_value is not None]
-    conditions = checklist_criterion(initiative, "G4")  # earlier gates' conditions (DOMAIN.md 9)
+    conditions = checklist_criterion(initiative, "G4")  # earlier gates' conditions (docs/rules.md 9)
     return {
         "checklist": entry_checklist("G4", lifecycle.facts) + ([conditions] if conditions else []),
         "closure_failures": lifecycle.gate_entry_failures("G4") + earlier_open(initiative, "G4"),

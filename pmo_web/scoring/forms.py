@@ -43,7 +43,7 @@ class MatrixForm(PmoForm):
     priorities: list[StrategicPriority] = []
 
     def validate_override_comment(self, field):
-        """A band override needs its reason written down (DOMAIN.md 3)."""
+        """A band override needs its reason written down (docs/rules.md 3)."""
         if self.band_override.data and not (field.data or "").strip():
             raise ValidationError("Explain why you are overriding the calculated band")
 

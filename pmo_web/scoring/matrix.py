@@ -1,4 +1,4 @@
-"""The prioritisation matrix (DOMAIN.md 3): level descriptors and the 0-100 score.
+"""The prioritisation matrix (docs/rules.md 3): level descriptors and the 0-100 score.
 
 Pure functions and plain data only, so the arithmetic can be checked by hand in unit
 tests and the same descriptors are shown to every scorer. Fractions keep the weighted

@@ -14,7 +14,8 @@ from ..extensions import db
 from ..htmx import redirect_to, render
 from ..models import Department, Initiative, Score, Setting, StrategicPriority
 from ..paging import paginate_rows
-from . import bp, matrix
+from . import matrix
+from .blueprint import bp
 from .forms import BacklogFilterForm, score_form
 
 

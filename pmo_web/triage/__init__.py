@@ -1,6 +1,5 @@
 """The PMO's kanban board."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (routes register themselves on bp)
+from .blueprint import bp
 
-bp = Blueprint("triage", __name__)
-
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+__all__ = ["bp"]

@@ -34,7 +34,7 @@ COLUMN_LANES: dict[str, tuple[str, ...]] = {
 }
 BOARD_STATES: tuple[str, ...] = tuple(chain.from_iterable(COLUMN_LANES.values()))
 STAGE_LABELS = dict(STAGES)
-# Priority bands (DOMAIN.md 3) as tag colours; the band is always written out too.
+# Priority bands (docs/rules.md 3) as tag colours; the band is always written out too.
 BAND_TAGS = {"High": "govuk-tag--red", "Medium": "govuk-tag--orange", "Low": "govuk-tag--green"}
 # Cards a lane shows before "Show more", and cards each "Show more" adds.
 LANE_PAGE = 20
@@ -130,7 +130,7 @@ def moves_for(initiative: Initiative, user) -> list[Move]:
 
 def _band():
     """The current priority band of the initiative in the row: the latest scoring's, as overridden."""
-    # The latest scoring is the current one (DOMAIN.md 3); ids grow with time.
+    # The latest scoring is the current one (docs/rules.md 3); ids grow with time.
     later = aliased(Score)
     latest = select(func.max(later.id)).where(later.initiative_id == Initiative.id).scalar_subquery()
     band = select(func.coalesce(func.nullif(Score.band_override, ""), Score.band)).where(Score.id == latest)

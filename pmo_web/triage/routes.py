@@ -13,7 +13,7 @@ from ..htmx import is_partial, render
 from ..models import Initiative
 from ..models.base import utcnow
 from ..workflow import fire
-from . import bp
+from .blueprint import bp
 from .board import BOARD_STATES, LANE_PAGE, lane_of, load_board, load_cards, moves_for
 from .forms import BoardFilters, MoveForm
 

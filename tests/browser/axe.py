@@ -75,7 +75,12 @@ def check(page) -> list[dict]:
     the rule id, impact, help and the failing elements.
 
     The page's browser context must bypass CSP: the app's script-src 'self' would otherwise
-    block the injected script, as it should block any inline script."""
+    block the injected script, as it should block any inline script.
+
+    It waits for the page to finish loading first: after a navigation the new page's text can
+    be there before its stylesheets are, and axe would judge the unstyled page (default link
+    colours on the blue header)."""
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(content=axe_source())
     return page.evaluate(

@@ -20,9 +20,7 @@ from tests.web.governance.world import make_boards, make_decision, make_meeting,
 
 
 def no_violations(page: Page, after: str) -> None:
-    """axe once the page has finished loading: a form's answer can show its text before the
-    stylesheets arrive, and axe would then judge an unstyled page."""
-    page.wait_for_load_state("load")
+    """axe on the page as it is now (axe.check waits for the stylesheets to arrive)."""
     axe_on_page(page, after)
 
 

@@ -3,7 +3,7 @@
 Every step goes through the screens a person uses: the navigation, labelled fields, buttons
 by their names, the kanban's keyboard menu and its drag and drop, the score's live preview
 and the inline table rows. Along the way every page must stay free of JavaScript errors and
-of server errors. The gates do what DOMAIN.md 9 says: Gate 1 is deferred, listed, told to the
+of server errors. The gates do what docs/rules.md 9 says: Gate 1 is deferred, listed, told to the
 PMO on its date and asked for again; Gate 2 is returned for rework (the comment stays on the
 initiative), then needs two approvals because the case has capital costs, and sets a
 condition that holds Gate 3 back until it is met; Gate 3 sets one that holds Gate 4 back

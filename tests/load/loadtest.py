@@ -60,6 +60,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -89,6 +90,8 @@ RAID_INITIATIVES, RAID_ITEMS_EACH = 3, 8
 # An approver's decisions, weighted: mostly approvals, now and then each of the others.
 DECISION_WEIGHTS = {"approve": 6, "approve_with_conditions": 1, "reject": 1, "defer": 1, "return_for_rework": 1}
 
+# What a refused page says: its error summary (refusals and field errors alike).
+ERROR_SUMMARY = re.compile(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', re.S)
 BODY_TOKEN = re.compile(r"<body\b[^>]*\bhx-headers='([^']*)'")
 FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 INITIATIVE_LINK = re.compile(r'href="/initiatives/(\d+)"')
@@ -154,6 +157,7 @@ class StaffMember:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects())
         self.token = ""
+        self.server_day = date.today()  # until the server says otherwise (request)
         self.action = "sign_in"  # what the user is doing, for the latency report
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -168,12 +172,16 @@ class StaffMember:
         try:
             with self.opener.open(request, timeout=REQUEST_TIMEOUT) as response:
                 status, text, location = response.status, response.read().decode(), response.headers.get("Location", "")
+                served = response.headers.get("Date")
         except urllib.error.HTTPError as refusal:
             status, text = refusal.code, refusal.read().decode(errors="replace")
             location = refusal.headers.get("Location", "")
+            served = refusal.headers.get("Date")
+        if served:
+            self.server_day = parsedate_to_datetime(served).date()
         self.tally.response(self.action, method, time.perf_counter() - started, status)
         if status not in expect:
-            raise Unexpected(f"{self.email}: {method} {path} -> {status} (expected {expect})")
+            raise Unexpected(f"{self.email}: {method} {path} -> {status} (expected {expect}){_errors_in(text)}")
         return status, text, location
 
     def get(self, path: str) -> str:
@@ -362,7 +370,8 @@ class StaffMember:
         self.get(f"/gates/{review_id}")
         decision = self.rng.choices(list(DECISION_WEIGHTS), weights=list(DECISION_WEIGHTS.values()))[0]
         status, text, _location = self.request("POST", f"/gates/{review_id}/decision",
-                                               _decision_form(decision), expect=(303, 403, 409))
+                                               _decision_form(decision, self.server_day),
+                                               expect=(303, 403, 409))
         if status == 303:
             with self.tally.lock:
                 self.tally.decisions.append((review_id, self.email, decision))
@@ -372,10 +381,23 @@ class StaffMember:
             raise Unexpected(f"{self.email}: deciding gate review {review_id} was refused with 403")
 
 
-def _decision_form(decision: str) -> list[tuple[str, str]]:
-    """What the decision form posts for one decision, with the inputs that decision needs."""
+def _errors_in(page: str) -> str:
+    """A refused page's error summary in one line, so a report says why it was refused."""
+    summary = ERROR_SUMMARY.search(page)
+    if summary is None:
+        return ""
+    items = re.findall(r"<li>(.*?)</li>", summary.group(1), re.S)
+    return ": " + "; ".join(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items)
+
+
+def _decision_form(decision: str, today: date) -> list[tuple[str, str]]:
+    """What the decision form posts for one decision, with the inputs that decision needs.
+
+    `today` is the server's (its responses' Date header), not this process's: under pytest
+    this process runs on the suite's fixed clock while the server runs on the real one, and
+    a date "in the future" must be so for the server."""
     fields = [("decision", decision), ("comment", f"Load test: {decision.replace('_', ' ')}, see the business case.")]
-    later = date.today() + timedelta(days=60)
+    later = today + timedelta(days=60)
     day = [str(later.day), str(later.month), str(later.year)]
     if decision == "approve_with_conditions":
         fields += [("conditions-0-text", "Confirm the supplier's delivery plan"),

@@ -1,4 +1,4 @@
-"""Who may use the gate conditions and ask again for a deferred gate (DOMAIN.md 9).
+"""Who may use the gate conditions and ask again for a deferred gate (docs/rules.md 9).
 
 Conditions are read by everyone who may see the initiative; the PMO marks them met (so may
 a condition's owner, a check on the row, not on the role: tests/web/gates/test_conditions.py);

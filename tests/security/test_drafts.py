@@ -1,4 +1,4 @@
-"""An unsubmitted draft is its author's alone (DOMAIN.md 10).
+"""An unsubmitted draft is its author's alone (docs/rules.md 10).
 
 Nobody else sees it in lists, exports, the API or by its id (404), admins included; an
 initiative withdrawn while still a draft stays its author's. The rule lives in

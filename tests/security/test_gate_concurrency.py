@@ -133,7 +133,7 @@ def ask_again(app, review_id: int, pmo_id: int, start: threading.Barrier | None,
 
 
 def test_two_officers_asking_again_at_once_open_one_review(app, users, monkeypatch):
-    """DOMAIN.md 9: a deferred gate asked for again by two PMO officers at the same moment
+    """docs/rules.md 9: a deferred gate asked for again by two PMO officers at the same moment
     opens one fresh review; the other request is refused (the route answers it 409), and the
     deferred review is closed once."""
     initiative = factories.make_initiative(owner=users["requester"], state="scoring")

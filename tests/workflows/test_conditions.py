@@ -35,7 +35,7 @@ MAY_MEET = "Only the PMO or the condition's owner may mark it as met"
 MAY_WAIVE = "Only users with the approver role may waive a condition"
 NOT_REQUESTER = "The requester of an initiative cannot waive its conditions"
 
-# (actor, action) -> the refusals about who may act; [] when they may (DOMAIN.md 9).
+# (actor, action) -> the refusals about who may act; [] when they may (docs/rules.md 9).
 WHO_MAY = {
     (PMO, "meet"): [],
     (ADMIN, "meet"): [],

@@ -49,7 +49,7 @@ GOOD = {
     "return_for_rework": {"comment": "Options appraisal is thin"},
 }
 
-# Outcome of one good decision at quorum 1 (DOMAIN.md 1, transcribed).
+# Outcome of one good decision at quorum 1 (docs/rules.md 1, transcribed).
 SINGLE_OUTCOME = {
     "approve": "approved",
     "approve_with_conditions": "approved",
@@ -58,7 +58,7 @@ SINGLE_OUTCOME = {
     "return_for_rework": "returned",
 }
 
-# The review's state after that decision: a deferral keeps it open (DOMAIN.md 9).
+# The review's state after that decision: a deferral keeps it open (docs/rules.md 9).
 STATE_AFTER = {decision: "deferred" if decision == "defer" else "decided" for decision in DECISIONS}
 
 

@@ -1,6 +1,6 @@
 """The initiative lifecycle, read as a table of (state, trigger, actor) -> outcome.
 
-The expectations below are written out from DOMAIN.md by hand rather than derived from the
+The expectations below are written out from docs/rules.md by hand rather than derived from the
 module's own data, so a wrong entry in workflows/lifecycle.py makes a test fail.
 """
 
@@ -40,7 +40,7 @@ VIEWER = Actor(4, frozenset({"viewer"}))
 ADMIN = Actor(5, frozenset({"admin"}))
 ACTORS = {"owner": OWNER, "pmo": PMO, "approver": APPROVER, "viewer": VIEWER, "admin": ADMIN}
 
-# DOMAIN.md 1, transcribed: (from state, trigger) -> to state. Every other pair is illegal.
+# docs/rules.md 1, transcribed: (from state, trigger) -> to state. Every other pair is illegal.
 LEGAL: dict[tuple[str, str], str] = {
     ("draft", "submit"): "submitted",
     ("draft", "withdraw"): "withdrawn",
@@ -68,7 +68,7 @@ LEGAL: dict[tuple[str, str], str] = {
     ("business_case", "reject_at_gate"): "rejected",
 }
 
-# DOMAIN.md 2, transcribed: who may press each button. Gate triggers: nobody by hand.
+# docs/rules.md 2, transcribed: who may press each button. Gate triggers: nobody by hand.
 WHO: dict[str, set[str]] = {
     "submit": {"owner"},
     "resubmit": {"owner"},

@@ -1,4 +1,4 @@
-"""Only administrators reach the admin area (DOMAIN.md 2); everyone else is refused."""
+"""Only administrators reach the admin area (docs/rules.md 2); everyone else is refused."""
 import pytest
 from flask import url_for
 

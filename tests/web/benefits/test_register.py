@@ -1,4 +1,4 @@
-"""The portfolio benefits register (DOMAIN.md 6): financial years April to March, totals by
+"""The portfolio benefits register (docs/rules.md 6): financial years April to March, totals by
 category and year from SQL, ROI per initiative where computable, filters, who sees what,
 and a fixed number of statements per page."""
 import re

@@ -296,7 +296,7 @@ def test_old_versions_are_never_changed(client, auth, users, in_business_case):
     assert [c.amount for c in v1_costs] == [Decimal("120000"), Decimal("25000")]
 
 
-# ------------------------------------------------------------------ funding (DOMAIN.md 9)
+# ------------------------------------------------------------------ funding (docs/rules.md 9)
 
 def test_costs_by_financial_year_and_the_funding_they_make(client, auth, users, in_business_case):
     """Capital and revenue by UK financial year: a one-off cost in its year, a recurring one in

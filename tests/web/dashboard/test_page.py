@@ -1,4 +1,4 @@
-"""The dashboard page: who may open it (the rank rule of DOMAIN.md 2), whose data it counts,
+"""The dashboard page: who may open it (the rank rule of docs/rules.md 2), whose data it counts,
 the filters (bad values ignored, never a 500), the charts (title, description and a table
 with the same numbers), the cache, and a fixed number of statements at two sizes."""
 import re

@@ -1,4 +1,4 @@
-"""The delivery page (DOMAIN.md 7): who may read and edit it, in which states, and what it checks."""
+"""The delivery page (docs/rules.md 7): who may read and edit it, in which states, and what it checks."""
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -171,7 +171,7 @@ def test_on_hold_is_still_editable(client, auth, users):
 
 @pytest.mark.parametrize("capital, shown", [(Decimal("180000"), "Capital"), (None, "Revenue")])
 def test_funding_is_the_business_cases_and_not_changed_here(client, auth, users, initiative, capital, shown):
-    """One source of truth (DOMAIN.md 9): the delivery page shows the case's funding and a
+    """One source of truth (docs/rules.md 9): the delivery page shows the case's funding and a
     posted funding type changes nothing."""
     factories.make_business_case(initiative, users["pmo"], capital=capital)
     initiative.funding_type = "revenue" if capital else "capital"  # an older, different value

@@ -247,7 +247,7 @@ def test_milestones_change_only_during_delivery(client, auth, users, state):
 
 
 def test_accepting_a_variance_clears_the_gate_3_criterion(client, auth, users, initiative, milestone):
-    """Gate 3 needs every open milestone met or its variance accepted (DOMAIN.md 1)."""
+    """Gate 3 needs every open milestone met or its variance accepted (docs/rules.md 1)."""
     assert lifecycle_for(initiative).gate_entry_failures("G3") == [
         "Open milestone without an accepted variance: Go live"]
     auth.login(users["pmo"])

@@ -1,4 +1,4 @@
-"""Gate conditions tracked to closure (DOMAIN.md 9): shown where later stages are worked on,
+"""Gate conditions tracked to closure (docs/rules.md 9): shown where later stages are worked on,
 met with evidence or waived by an approver, in place or without JavaScript, and a later
 gate waits for them."""
 import re
@@ -128,7 +128,7 @@ def test_a_condition_of_an_approval_that_did_not_pass_is_not_tracked(client, aut
 
 # --------------------------------------------------------------- met, waived, and by whom
 
-# (role, word) -> the status a POST gets: the PMO marks met, an approver waives (DOMAIN.md 9).
+# (role, word) -> the status a POST gets: the PMO marks met, an approver waives (docs/rules.md 9).
 WHO = [
     ("pmo", "met", 303), ("admin", "met", 303), ("approver", "met", 403), ("viewer", "met", 403),
     ("requester", "met", 403),

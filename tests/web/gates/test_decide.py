@@ -356,7 +356,7 @@ def test_deferral_keeps_the_initiative_where_it_is(client, auth, users, requeste
     response = decide(client, review, "defer", comment="Await the spending review", defer_until=boxes(IN_A_MONTH))
     assert "Gate 2 deferred: to be looked at again on" in follow(client, response)
     deferred = db.session.get(GateReview, review.id)
-    # DOMAIN.md 9: the review stays open, with the date to come back.
+    # docs/rules.md 9: the review stays open, with the date to come back.
     assert (deferred.state, deferred.outcome, deferred.defer_until) == ("deferred", "deferred", IN_A_MONTH)
     assert deferred.decisions[0].defer_until == IN_A_MONTH
     assert state_of(review.initiative_id) == "business_case"

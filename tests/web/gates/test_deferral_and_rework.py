@@ -1,4 +1,4 @@
-"""Deferral and rework as states people can see (DOMAIN.md 9): a deferred review stays open
+"""Deferral and rework as states people can see (docs/rules.md 9): a deferred review stays open
 with its date and is asked for again in one step; a gate returned for rework keeps its
 comment on the initiative until the PMO requests it again."""
 from datetime import date, timedelta

@@ -3,10 +3,12 @@ files at the limits are read.
 
 Each hostile file is read in a process of its own, which measures what the read costs it:
 CPU seconds (user and system, so the measure does not depend on what else the machine is
-doing), and the peak resident memory after the read (resource.getrusage, which sees lxml's
+doing), and the peak resident memory after the read (the process's VmHWM, which sees lxml's
 and zlib's memory too) less the resident memory just before it: an upper bound on what the
-read added. The process is also capped (CPU time and address space), so a reader that does
-blow up fails the test rather than the machine.
+read added. Not ru_maxrss: Linux carries it over from the parent across fork and exec, so a
+child of a large test worker would report the worker's size. The process is also capped
+(CPU time and address space), so a reader that does blow up fails the test rather than the
+machine.
 """
 from __future__ import annotations
 
@@ -46,8 +48,14 @@ from pmo_web.imports import reading
 name, path = sys.argv[1], sys.argv[2]
 with open(path, "rb") as file:
     data = file.read()
-with open("/proc/self/statm") as statm:
-    resident_before = int(statm.read().split()[1]) * resource.getpagesize() / 1024 ** 2
+
+def status_mb(field):
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024
+
+
+resident_before = status_mb("VmRSS")
 before = resource.getrusage(resource.RUSAGE_SELF)
 began = time.perf_counter()
 try:
@@ -58,7 +66,7 @@ except reading.UnreadableFile as refusal:
 after = resource.getrusage(resource.RUSAGE_SELF)
 outcome["cpu"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 outcome["wall"] = time.perf_counter() - began
-outcome["extra_mb"] = after.ru_maxrss / 1024 - resident_before
+outcome["extra_mb"] = status_mb("VmHWM") - resident_before
 print(json.dumps(outcome))
 """
 

@@ -166,7 +166,7 @@ def test_an_incomplete_submission_from_the_edit_form_changes_nothing(client, aut
 
 
 def test_someone_else_in_the_department_may_not_edit_a_draft(client, auth, users):
-    # A draft is its author's alone (DOMAIN.md 10): to anyone else it does not exist.
+    # A draft is its author's alone (docs/rules.md 10): to anyone else it does not exist.
     draft = factories.make_initiative(owner=users["requester"])
     colleague = factories.make_user(roles=("requester",), department=users["requester"].department)
     db.session.commit()

@@ -1,4 +1,4 @@
-"""The lessons log of an initiative (DOMAIN.md 5): inline add, edit and delete with undo,
+"""The lessons log of an initiative (docs/rules.md 5): inline add, edit and delete with undo,
 what is refused (422 in the row, nothing saved; 409 on a conflict), who may do what, and
 the audit of every change with its before and after values."""
 import re

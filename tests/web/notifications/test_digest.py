@@ -91,7 +91,7 @@ def test_the_report_window_starts_last_month():
     assert report_window_start(date(2027, 1, 3)) == date(2026, 12, 1)
 
 
-# ----------------------------------------------------------- what the gates owe (DOMAIN.md 9)
+# ----------------------------------------------------------- what the gates owe (docs/rules.md 9)
 
 def deferred_gate_two(users, until: date):
     """An initiative at Gate 2, requested by the PMO and deferred by the approver until `until`."""

@@ -78,7 +78,7 @@ def test_each_cell_names_its_band_in_words_and_links_only_when_it_has_risks(clie
         assert f'<span class="app-heatmap__band">{band} ({score})</span>' in page
     links = [html.unescape(link) for link in re.findall(r'class="app-heatmap__link" href="([^"]+)"', page)]
     assert links == ["/portfolio/risks?likelihood=4&impact=5#risk-cell-list"]
-    # Rows and columns are headed with the DOMAIN.md 4 words.
+    # Rows and columns are headed with the docs/rules.md 4 words.
     for words in ("Almost certain", "Likely", "Possible", "Unlikely", "Rare",
                   "Severe", "Major", "Moderate", "Minor", "Negligible"):
         assert words in page

@@ -1,4 +1,4 @@
-"""Highlight and exception reports (DOMAIN.md 7): pre-filled from the records, edited as a
+"""Highlight and exception reports (docs/rules.md 7): pre-filled from the records, edited as a
 draft (422 on bad input, 409 on a conflict, nothing saved), issued as a frozen snapshot,
 compared with the report before, written only by the PMO, admins and the delivery manager."""
 from datetime import date, timedelta

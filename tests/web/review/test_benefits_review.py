@@ -1,4 +1,4 @@
-"""The benefits review page (DOMAIN.md 6): register, ROI, closure readiness; and benefit actuals edited in place."""
+"""The benefits review page (docs/rules.md 6): register, ROI, closure readiness; and benefit actuals edited in place."""
 from datetime import date, timedelta
 from decimal import Decimal
 

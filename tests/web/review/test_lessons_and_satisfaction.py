@@ -1,4 +1,4 @@
-"""The lessons log (DOMAIN.md 5) and stakeholder satisfaction: who records them, when, and what is required."""
+"""The lessons log (docs/rules.md 5) and stakeholder satisfaction: who records them, when, and what is required."""
 import re
 from datetime import date, timedelta
 from urllib.parse import urlsplit

@@ -1,4 +1,4 @@
-"""The prioritisation matrix arithmetic, checked against sums worked by hand (DOMAIN.md 3)."""
+"""The prioritisation matrix arithmetic, checked against sums worked by hand (docs/rules.md 3)."""
 from fractions import Fraction
 
 import pytest
