@@ -94,6 +94,8 @@ class Portfolio:
 PAGES = [
     ("kanban", "pmo", "/triage"),
     ("portfolio", "pmo", "/initiatives"),
+    ("portfolio sorted and filtered", "pmo",
+     "/initiatives?sort=milestone&order=asc&band=High&funding=revenue&confidence=none&priority=1"),
     ("initiative page", "pmo", "/initiatives/{target}"),
     ("ranked backlog", "pmo", "/backlog"),
     ("gate request", "pmo", "/initiatives/{target}/gates/request"),  # before another role signs in
@@ -112,6 +114,8 @@ PAGES = [
     ("resources grid", "pmo", "/resources/allocations"),
     ("skills gaps", "pmo", "/resources/gaps"),
     ("dashboard", "viewer", "/dashboard"),
+    ("dashboard filtered", "viewer", "/dashboard?funding=revenue"),
+    ("portfolio sorted by manager", "viewer", "/initiatives?sort=manager&order=desc&page=1"),
     ("department requests", "requester", "/requests/department"),
     ("notifications", "pmo", "/notifications"),  # the PMO owns every RAID item: one each
     ("users", "admin", "/admin/users"),

@@ -19,7 +19,6 @@ import time
 from datetime import date
 
 from flask import current_app
-from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -69,11 +68,12 @@ def audience(user, decides_gates: bool) -> tuple:
     return (*sees, decides_gates, user.has_role("pmo", "admin", "approver"))
 
 
-def rendered(key: tuple, render) -> Markup:
-    """The KPI section for `key` (audience, filters), from the cache or by calling `render()`."""
+def rendered(key: tuple, render):
+    """The rendered KPIs for `key` (audience, filters), from the cache or by calling `render()`
+    (Markup, or a dict of Markup parts: what is cached is what it returns)."""
     seconds = current_app.config.get("DASHBOARD_CACHE_SECONDS", DEFAULT_SECONDS)
     if not seconds:
-        return Markup(render())
+        return render()
     entries = current_app.extensions.setdefault("dashboard_cache", {})
     key = (*key, date.today())
     now = time.monotonic()
@@ -82,7 +82,7 @@ def rendered(key: tuple, render) -> Markup:
         found = entries.get(key)
     if found and found[0] == generation and now - found[1] < seconds:
         return found[2]
-    html = Markup(render())
+    html = render()
     with _lock:
         if len(entries) >= MAX_ENTRIES:
             entries.clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH = 640
-LABEL_WIDTH = 230  # room for the longest stage or measure name
+LABEL_WIDTH = 300  # room for the longest stage or measure name ("Intake to investment decision (Gate 2)")
 VALUE_ROOM = 130  # room after the longest bar for its number
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20

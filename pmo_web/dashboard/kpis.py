@@ -13,15 +13,17 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, cast, exists, extract, func, literal, or_, select, union_all
+from sqlalchemy.orm import contains_eager
 
-from workflows.lifecycle import STAGE_OF, STAGES
+from workflows.lifecycle import STAGE_OF, STAGES, TERMINAL_STATES
 
 from .. import access
 from ..benefits.register import FIRST_MONTH
 from ..extensions import db
-from ..models import AuditEvent, Benefit, GateReview, Initiative, Milestone
+from ..models import AuditEvent, Benefit, GateReview, Initiative, Milestone, RaidItem
 from ..models.delivery import signed_realised_value
 from ..models.initiatives import CONFIDENCE
+from ..models.raid import ISSUE_PRIORITIES, OPEN_STATUSES
 
 # Initiatives in delivery, paused or not: the active workstreams.
 IN_DELIVERY = ("delivery", "on_hold")
@@ -40,6 +42,10 @@ MEASURES = [*WORKING_STAGES, ("intake_to_decision", "Intake to triage decision")
             ("intake_to_investment", "Intake to investment decision (Gate 2)")]
 DELAYS_LISTED = 10
 TOP_RISKS = 5
+# Live work: submitted (the scope sees to that) and not ended. Its RAID items count.
+ENDED = TERMINAL_STATES
+ISSUES_LISTED = 5
+MILESTONES_LISTED = 8
 
 
 def scope(user, conditions) -> tuple:
@@ -364,3 +370,51 @@ def awaiting_gates(scoped) -> list[tuple[str, int]]:
         select(GateReview.gate, func.count()).join(Initiative, GateReview.initiative_id == Initiative.id)
         .where(GateReview.state == "requested", *scoped).group_by(GateReview.gate)).all())
     return [(gate, counts.get(gate, 0)) for gate in ("G1", "G2", "G3", "G4")]
+
+
+# ---------------------------------------------------------------------- open issues
+
+
+@dataclass(frozen=True)
+class OpenIssues:
+    """Open issues in the RAID logs of live work: how many, and the most pressing few."""
+
+    count: int
+    listed: list[RaidItem]
+
+
+def issue_urgency():
+    """SQL: an issue's priority as a rank, critical (0) to low (3), none given last."""
+    ranks = {key: rank for rank, (key, _label) in enumerate(reversed(ISSUE_PRIORITIES))}
+    return case(ranks, value=RaidItem.priority, else_=len(ranks))
+
+
+def open_issues(scoped) -> OpenIssues:
+    """Two statements: the count, and the first few by priority then due date."""
+    counted = (RaidItem.kind == "issue", RaidItem.status.in_(OPEN_STATUSES["issue"]),
+               RaidItem.deleted_at.is_(None), Initiative.state.not_in(ENDED), *scoped)
+    count = db.session.scalar(
+        select(func.count(RaidItem.id)).join(Initiative, RaidItem.initiative_id == Initiative.id).where(*counted))
+    listed = db.session.scalars(
+        select(RaidItem).join(RaidItem.initiative).where(*counted)
+        .options(contains_eager(RaidItem.initiative))
+        .order_by(issue_urgency(), RaidItem.due_date.asc().nulls_last(), RaidItem.id)
+        .limit(ISSUES_LISTED)).unique().all()
+    return OpenIssues(count or 0, list(listed))
+
+
+# ------------------------------------------------------------------- next milestones
+
+
+def milestone_due():
+    """SQL: when an open milestone is due, its forecast date, else its baseline date."""
+    return func.coalesce(Milestone.forecast_date, Milestone.baseline_date)
+
+
+def next_milestones(scoped, limit: int = MILESTONES_LISTED) -> list[tuple[Milestone, Initiative]]:
+    """The open milestones of live work with their initiative, soonest due first: those
+    overdue (due before today) come first because they are due earliest. One statement."""
+    return [(milestone, initiative) for milestone, initiative in db.session.execute(
+        select(Milestone, Initiative).join(Initiative, Milestone.initiative_id == Initiative.id)
+        .where(Milestone.actual_date.is_(None), Initiative.state.not_in(ENDED), *scoped)
+        .order_by(milestone_due(), Milestone.id).limit(limit)).unique()]

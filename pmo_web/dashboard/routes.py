@@ -1,10 +1,18 @@
-"""The live portfolio dashboard: every KPI of issue 5 on one page, filtered by a GET form."""
+"""The live portfolio dashboard: every KPI of issue 5 on one page, filtered by a GET form.
+
+Ten headline tiles come first (tiles.py) and refresh themselves: the tiles region polls
+this same address every minute and htmx swaps in the fragment, the same partial the page
+shows. Then the next milestones and open issues, then a grid of charts, each with its
+figures in a table behind "Show the figures".
+"""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import access
 from ..benefits.register import financial_year, financial_year_label, net_totals, returns_by_initiative
@@ -15,30 +23,62 @@ from ..models.raid import BANDS
 from ..raid.portfolio import heat_map, open_risks
 from ..resources.service import utilisation
 from ..templating import gbp
-from . import cache, kpis
+from . import cache, kpis, tiles
 from .blueprint import bp
 from .charts import bar_chart
 from .forms import DashboardFilters
+
+# The lists the dashboard links to filter by department and programme only.
+LIST_FILTERS = ("department", "programme")
 
 
 @bp.get("/dashboard")
 @login_required
 def index():
-    """The portfolio's KPIs over the initiatives the reader may see, narrowed by the filters."""
+    """The portfolio's KPIs over the initiatives the reader may see, narrowed by the filters.
+    An htmx request (the tiles polling) gets the headline tiles alone."""
     if not access.can_read_portfolio(current_user):
         abort(403)
     filters = DashboardFilters(formdata=request.args)
+    decides = access.decides_gates(current_user)
 
-    def render_kpis() -> str:
-        figures = collect(filters, date.today())
-        return render_template("dashboard/_kpis.html", filters=filters, charts=charts(figures), **figures)
+    def render_parts() -> dict[str, Markup]:
+        today = date.today()
+        figures = collect(filters, today)
+        list_filters = {name: filters.chosen[name] for name in LIST_FILTERS if name in filters.chosen}
+        scope = snapshot_scope(current_user, filters.chosen)
+        earlier, kept_today = tiles.snapshots(scope, today)
+        headline = tiles.compared(tiles.headline(figures, tiles.links(list_filters, _gates_href(decides))), earlier)
+        context = {"filters": filters, "list_filters": list_filters, "charts": charts(figures), "tiles": headline,
+                   "updated_at": datetime.now(UTC), **figures}
+        if not kept_today:
+            tiles.keep(headline, scope, today)
+        return {"tiles": Markup(render_template("dashboard/_tiles.html", **context)),
+                "body": Markup(render_template("dashboard/_kpis.html", **context))}
 
-    key = (*cache.audience(current_user, access.decides_gates(current_user)), tuple(sorted(filters.chosen.items())))
-    return render("dashboard/index.html", filters=filters, kpis_html=cache.rendered(key, render_kpis))
+    key = (*cache.audience(current_user, decides), tuple(sorted(filters.chosen.items())))
+    return render("dashboard/index.html", "dashboard/_polled.html", filters=filters,
+                  parts=cache.rendered(key, render_parts))
+
+
+def _gates_href(decides: bool) -> str:
+    """The gate list the reader may open, else the dashboard's own gates section."""
+    if decides:
+        return url_for("gates.queue")
+    if current_user.has_role("pmo", "admin", "approver"):
+        return url_for("gates.index")
+    return "#kpi-gates"
+
+
+def snapshot_scope(user, chosen: dict) -> str:
+    """Whose figures these are, for keeping them (models.KpiSnapshot): everyone who sees the
+    whole portfolio shares them, anyone else has their own; and the filters chosen."""
+    sees = "all" if user.has_role(*access.SEE_ALL_ROLES) else f"user:{user.id}"
+    return f"{sees}?{urlencode(sorted(chosen.items()))}"
 
 
 def collect(filters: DashboardFilters, today: date) -> dict:
-    """Every KPI's figures for the current user: a fixed number of statements (about 25)."""
+    """Every KPI's figures for the current user: a fixed number of statements (about 30)."""
     conditions = filters.conditions()
     scoped = kpis.scope(current_user, conditions)
     year = filters.chosen_year or financial_year(today)
@@ -70,6 +110,9 @@ def collect(filters: DashboardFilters, today: date) -> dict:
         "risk_bands": [(key, label, bands[key]) for key, label, *_range in BANDS],
         "top_risks": top_risks,
         "awaiting_gates": kpis.awaiting_gates(scoped),
+        "open_issues": kpis.open_issues(scoped),
+        "next_milestones": kpis.next_milestones(scoped),
+        "today": today,
     }
 
 

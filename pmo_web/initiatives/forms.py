@@ -9,9 +9,13 @@ from wtforms.validators import DataRequired, Optional
 from workflows.lifecycle import STAGE_OF, STAGES, TRIGGER_INPUTS, TRIGGER_LABELS
 
 from ..extensions import db
-from ..fields import optional_id
+from ..fields import optional_id, select_choices
 from ..forms import PmoForm
-from ..models import Department, Initiative, Programme
+from ..models import Department, Initiative, Programme, StrategicPriority
+from ..models.initiatives import CONFIDENCE, FUNDING_TYPES
+from ..models.reports import confidence_levels, shown_confidence
+from ..scoring.matrix import BANDS
+from .portfolio import current_band
 
 # The words on the form for each trigger's input: (label, hint). The requester reads
 # reasons, questions and answers on the initiative page, so the hints say so.
@@ -109,13 +113,44 @@ class InitiativeFilters(PmoForm):
         return getattr(Initiative, f"{name}_id") == value
 
 
+NOT_ASSESSED = "none"
+
+
 class PortfolioFilters(InitiativeFilters):
-    """Narrow the portfolio by department, programme and stage."""
+    """Narrow the portfolio by department, programme, stage, priority band, strategic
+    priority, funding type and delivery confidence (the exports take the same filters)."""
 
     stage = SelectField("Stage", widget=GovSelect(), validators=[Optional()],
                         choices=[SelectChoice("", "All stages")] + [SelectChoice(key, label) for key, label in STAGES])
+    band = SelectField("Priority band", widget=GovSelect(), validators=[Optional()],
+                       choices=[SelectChoice("", "All bands")] + [SelectChoice(band, band) for band in BANDS])
+    priority = SelectField("Strategic priority", widget=GovSelect(), coerce=optional_id, validators=[Optional()])
+    funding = SelectField("Funding type", widget=GovSelect(), validators=[Optional()],
+                          choices=[SelectChoice("", "Capital and revenue")] + select_choices(FUNDING_TYPES))
+    confidence = SelectField("Delivery confidence", widget=GovSelect(), validators=[Optional()])
+
+    def set_choices(self) -> None:
+        super().set_choices()
+        self.priority.choices = [SelectChoice("", "All priorities")] + [
+            SelectChoice(p.id, p.name) for p in db.session.scalars(
+                select(StrategicPriority).order_by(StrategicPriority.position, StrategicPriority.id))]
+        self.confidence.choices = [SelectChoice("", "Any confidence")] + [
+            SelectChoice(key, label) for key, label in confidence_levels()] + [
+            SelectChoice(NOT_ASSESSED, "Not assessed")]
 
     def condition(self, name: str, value):
         if name == "stage":
             return Initiative.state.in_(STAGE_STATES[value])
+        if name == "band":
+            return current_band() == value
+        if name == "priority":
+            return Initiative.strategic_priority_id == value
+        if name == "funding":
+            return Initiative.funding_type == value
+        if name == "confidence":
+            if value == NOT_ASSESSED:
+                return Initiative.delivery_confidence.is_(None)
+            # On the three-point scale Amber takes in Amber/Green and Amber/Red.
+            return Initiative.delivery_confidence.in_(
+                [key for key, _label in CONFIDENCE if shown_confidence(key) == value])
         return super().condition(name, value)

@@ -1,10 +1,11 @@
 """The initiative hub page, its lifecycle buttons and timeline, and the portfolio list."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from workflows.lifecycle import (
     GATE_TRIGGERS,
@@ -35,12 +36,11 @@ from ..workflow import available_triggers, fire
 from .blueprint import bp
 from .forms import PortfolioFilters, TransitionForm
 from .next_steps import next_steps
+from .portfolio import COLUMNS, Sort, portfolio_page
 from .timeline import StageMove, describe, time_in_stages
 
 # A duplicate is merged into work that is still open and past its draft.
 MERGE_TARGET_STATES = tuple(s for s in STATES if s not in TERMINAL_STATES and s != "draft")
-PORTFOLIO_PAGE_SIZE = 50
-LAST_PAGE = (2**31 - 1) // PORTFOLIO_PAGE_SIZE
 # Where each stage's own screen applies: from the stage it starts in to closure.
 CASE_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed", "cancelled")
 DELIVERY_STATES = ("delivery", "on_hold", "benefits_review", "closed")
@@ -89,19 +89,19 @@ def transition(initiative_id: int, trigger: str):
 @bp.get("/initiatives")
 @login_required
 def portfolio():
-    """Every initiative the user may read, filtered by department, programme and stage."""
+    """Every initiative the user may read, sortable by each column, filtered by department,
+    programme, stage, priority band, strategic priority, funding type and confidence."""
     if not access.can_read_portfolio(current_user):
         abort(403)
     filters = PortfolioFilters(formdata=request.args)
-    query = (access.visible_initiatives(current_user)
-             .where(Initiative.state != "draft", *filters.conditions())
-             .options(joinedload(Initiative.manager), joinedload(Initiative.programme))
-             .order_by(Initiative.id.desc()))
-    # Flask-SQLAlchemy would read ?page= unbounded, and an offset past the database's
-    # integers fails; a page beyond the last is simply empty, so cap it there.
-    page_number = min(request.args.get("page", 1, type=int), LAST_PAGE)
-    page = db.paginate(query, page=page_number, per_page=PORTFOLIO_PAGE_SIZE, error_out=False)
-    return render_template("initiatives/portfolio.html", page=page, filters=filters, stage_labels=dict(STAGES))
+    sort = Sort.from_request()
+    page = portfolio_page(current_user, filters.conditions(), sort)
+    # Sorting starts again at page 1 and keeps the filters; paging keeps both.
+    sort_links = {column.key: url_for("initiatives.portfolio", **filters.chosen, **sort.link_args(column.key))
+                  for column in COLUMNS}
+    return render_template("initiatives/portfolio.html", page=page, filters=filters, sort=sort, columns=COLUMNS,
+                           sort_links=sort_links, kept={**filters.chosen, **sort.args},
+                           stage_labels=dict(STAGES), today=date.today())
 
 
 def _hub_context(initiative: Initiative, refusal: WorkflowError | None = None, moved: bool = False) -> dict:

@@ -15,6 +15,7 @@ from .reports import HighlightReport
 from .resources import Allocation, Assignment, DemandLine, DemandMonth, Leave, Person, PersonSkill, Skill
 from .scoring import Score, ScoreAlignment
 from .sessions import LoginAttempt, UserSession
+from .snapshots import KpiSnapshot
 from .users import RANKS, ROLES, User, UserRole
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Allocation", "Assignment", "DemandLine", "DemandMonth", "Leave", "Person", "PersonSkill", "Skill",
     "Score", "ScoreAlignment",
     "LoginAttempt", "UserSession",
+    "KpiSnapshot",
     "RANKS", "ROLES", "User", "UserRole",
 ]
 

@@ -16,6 +16,8 @@ document.body.addEventListener("htmx:afterSettle", (event) => {
   }
   if (!(root instanceof HTMLElement) || !document.body.contains(root)) return;
   initAll({ scope: root });
+  // A region that refreshes itself (data-refresh: the dashboard's tiles) never takes focus.
+  if (root.hasAttribute("data-refresh")) return;
   const lostFocus = !document.activeElement || document.activeElement === document.body;
   const target = root.querySelector(".govuk-error-summary, .app-refusal, [data-focus]")
     || (root.matches(".govuk-error-summary, .app-refusal, [data-focus]") ? root : null)
