@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 
@@ -30,20 +30,46 @@ SEE_ALL_ROLES = ("pmo", "approver", "viewer", "admin")
 REQUEST_ROLES = ("requester", "pmo", "approver", "admin")
 
 
-def roles_required(*roles: str):
-    """Decorator: the signed-in user must hold one of `roles`, else 403."""
+def page_permission(check):
+    """Decorator: the signed-in user must pass `check(user)` to open the view, else 403.
+
+    The check is kept on the view (`may_open` reads it there), so a menu or a link asks the
+    very question the page asks before it answers: nobody is shown a link that gives 403.
+    """
 
     def decorate(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
+            if not check(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.page_permission = check  # type: ignore[attr-defined]
         return wrapped
 
     return decorate
+
+
+def roles_required(*roles: str):
+    """Decorator: the signed-in user must hold one of `roles`, else 403."""
+    return page_permission(lambda user: user.has_role(*roles))
+
+
+def signed_in(_user) -> bool:
+    """The permission of pages every signed-in user may open."""
+    return True
+
+
+def may_open(user, endpoint: str) -> bool:
+    """True when `user` passes the permission the view at `endpoint` checks (page_permission).
+
+    A view that declares no permission is an error here, not a yes: a link to it could not
+    be shown or hidden truthfully."""
+    check = getattr(current_app.view_functions[endpoint], "page_permission", None)
+    if check is None:
+        raise LookupError(f"{endpoint} declares no page_permission, so no link can ask it")
+    return bool(check(user))
 
 
 def is_unsubmitted(initiative: Initiative) -> bool:
@@ -88,6 +114,20 @@ def initiative_or_404(initiative_id: int) -> Initiative:
 def can_manage(user) -> bool:
     """Triage, score, request gates, manage delivery and registers: PMO and admin."""
     return user.has_role("pmo", "admin")
+
+
+def may_request(user) -> bool:
+    """Draft and submit requests of one's own."""
+    return user.has_role(*REQUEST_ROLES)
+
+
+def sees_gate_reviews(user) -> bool:
+    """The list of every open gate review, and the ranked backlog: PMO, admins and approvers."""
+    return user.has_role("pmo", "admin", "approver")
+
+
+def is_admin(user) -> bool:
+    return user.has_role("admin")
 
 
 def can_read_portfolio(user) -> bool:

@@ -50,6 +50,8 @@ def register(app) -> None:
         return context
 
     app.add_template_global(url_for_row)
+    app.add_template_global(main_menu)
+    app.add_template_global(may_open)
     app.add_template_filter(gbp)
     app.add_template_filter(uk_date)
     app.add_template_filter(uk_datetime)
@@ -73,6 +75,18 @@ def url_for_row(endpoint: str, id_name: str, row_id: int, **values) -> str:
     if key not in patterns:
         patterns[key] = url_for(endpoint, **{id_name: _ROW_MARKER}, **values).split(_ROW_MARKER)
     return str(int(row_id)).join(patterns[key])
+
+
+def may_open(endpoint: str) -> bool:
+    """In templates: may the signed-in user open the page at `endpoint`? (access.may_open)"""
+    return current_user.is_authenticated and access.may_open(current_user, endpoint)
+
+
+def main_menu(awaiting_decision_count: int = 0) -> list[dict]:
+    """The main menu of the signed-in user on this page (pmo_web/navigation.py)."""
+    from .navigation import main_menu as menu
+
+    return menu(current_user, request.endpoint or "", awaiting_decision_count)
 
 
 def gbp(value) -> str:

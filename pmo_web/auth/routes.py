@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_url
 
+from .. import access
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
@@ -40,17 +41,21 @@ def unauthorised():
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
+# Each role's main screen, in order of precedence; the first the user may open is their home.
+HOME_SCREENS = (("pmo", "triage.board"), ("approver", "gates.queue"), ("admin", "admin.index"),
+                ("requester", "intake.mine"), ("viewer", "initiatives.portfolio"))
+# Every signed-in user may open this one: the home of anyone the others are closed to (a
+# viewer below the portfolio's minimum rank, say).
+LAST_HOME = "intake.department"
+
+
 def home_for(user) -> str:
-    """Where a user lands after sign-in: the screen of their main job."""
-    if user.has_role("pmo"):
-        return url_for("triage.board")
-    if user.has_role("approver"):
-        return url_for("gates.queue")
-    if user.has_role("admin"):
-        return url_for("admin.index")
-    if user.has_role("requester"):
-        return url_for("intake.mine")
-    return url_for("initiatives.portfolio")
+    """Where a user lands after sign-in: the screen of their main job, and always a screen
+    they may open (the same permission its view checks), so "your home page" never answers 403."""
+    for role, endpoint in HOME_SCREENS:
+        if user.has_role(role) and access.may_open(user, endpoint):
+            return url_for(endpoint)
+    return url_for(LAST_HOME)
 
 
 def _safe_next(user) -> str:
@@ -72,7 +77,7 @@ def throttled_page(template: str, form):
 
 
 @bp.get("/")
-@login_required
+@access.page_permission(access.signed_in)
 def index():
     """Send the user to their home screen."""
     return redirect(home_for(current_user))

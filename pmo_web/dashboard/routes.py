@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, render_template, request
-from flask_login import current_user, login_required
+from flask import render_template, request
+from flask_login import current_user
 
 from .. import access
 from ..benefits.register import financial_year, financial_year_label, net_totals, returns_by_initiative
@@ -22,11 +22,9 @@ from .forms import DashboardFilters
 
 
 @bp.get("/dashboard")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def index():
     """The portfolio's KPIs over the initiatives the reader may see, narrowed by the filters."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
     filters = DashboardFilters(formdata=request.args)
 
     def render_kpis() -> str:

@@ -61,10 +61,9 @@ def _held_item_or_404(meeting: Meeting, agenda_item_id: int) -> AgendaItem:
 
 
 @bp.get("/boards")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def boards():
     """Every board with its level, the board above, and its next and last meetings."""
-    _reader()
     all_boards = list(db.session.scalars(select(Board).order_by(Board.level, Board.name)))
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.meets_on, Meeting.starts_at))
     next_meeting, last_meeting = {}, {}

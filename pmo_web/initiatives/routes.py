@@ -87,11 +87,9 @@ def transition(initiative_id: int, trigger: str):
 
 
 @bp.get("/initiatives")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def portfolio():
     """Every initiative the user may read, filtered by department, programme and stage."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
     filters = PortfolioFilters(formdata=request.args)
     query = (access.visible_initiatives(current_user)
              .where(Initiative.state != "draft", *filters.conditions())
