@@ -23,6 +23,8 @@ login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 
 TOO_MANY_ATTEMPTS = "Too many attempts: wait a minute and try again"
+SECOND_FACTOR_OFFER = ("In production approvers and admins must use a second factor. Here it is optional: "
+                       "to try it, go to Change your password, then Your second factor.")
 
 
 @login_manager.unauthorized_handler
@@ -113,6 +115,8 @@ def login():
     sessions.begin(user)
     reauthentication.note_proof()  # the password is all the proof an account without a second factor has
     db.session.commit()
+    if mfa.offered_to(user):
+        flash(SECOND_FACTOR_OFFER, "info")
     return redirect(_safe_next(user))
 
 
