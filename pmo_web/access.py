@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app
+from flask import abort, current_app, has_request_context, request
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 
@@ -69,7 +69,23 @@ def may_open(user, endpoint: str) -> bool:
     check = getattr(current_app.view_functions[endpoint], "page_permission", None)
     if check is None:
         raise LookupError(f"{endpoint} declares no page_permission, so no link can ask it")
-    return bool(check(user))
+    return checked(user, check)
+
+
+# Where one request keeps the permissions it has worked out (on the request itself).
+_CHECKED_KEY = "pmo_web.checked_permissions"
+
+
+def checked(user, check) -> bool:
+    """check(user), worked out once per request: a menu asks several links the same question
+    (the minimum rank, who decides gates), each of which is a query."""
+    if not has_request_context():
+        return bool(check(user))
+    answers = request.environ.setdefault(_CHECKED_KEY, {})
+    key = (getattr(user, "id", None), check)
+    if key not in answers:
+        answers[key] = bool(check(user))
+    return answers[key]
 
 
 def is_unsubmitted(initiative: Initiative) -> bool:

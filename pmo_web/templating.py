@@ -29,7 +29,7 @@ def register(app) -> None:
         if _CONTEXT_KEY in cache:
             return cache[_CONTEXT_KEY]
         awaiting, decides = 0, False
-        if current_user.is_authenticated and access.decides_gates(current_user):
+        if current_user.is_authenticated and access.checked(current_user, access.decides_gates):
             decides = True
             awaiting = db.session.scalar(
                 select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
@@ -44,7 +44,8 @@ def register(app) -> None:
             "organisation_name": current_app.config["ORGANISATION_NAME"],
             "security_marking": current_app.config["SECURITY_MARKING"],
             "can_manage": access.can_manage(current_user) if current_user.is_authenticated else False,
-            "can_read_portfolio": access.can_read_portfolio(current_user) if current_user.is_authenticated else False,
+            "can_read_portfolio": (access.checked(current_user, access.can_read_portfolio)
+                                   if current_user.is_authenticated else False),
         }
         cache[_CONTEXT_KEY] = context
         return context
