@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AREAS = (
     "auth", "intake", "initiatives", "triage", "scoring", "cases", "gates",
     "delivery", "review", "raid", "lessons", "reports", "benefits", "resources", "admin",
-    "exports", "api", "imports", "governance", "dashboard", "notifications",
+    "exports", "api", "imports", "governance", "dashboard", "notifications", "registers",
 )
 
 

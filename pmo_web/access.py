@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, has_request_context, request
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 
@@ -30,37 +30,52 @@ SEE_ALL_ROLES = ("pmo", "approver", "viewer", "admin")
 REQUEST_ROLES = ("requester", "pmo", "approver", "admin")
 
 
-def roles_required(*roles: str):
-    """Decorator: the signed-in user must hold one of `roles`, else 403."""
+def page_permission(check, description: str | None = None):
+    """Decorator: the signed-in user must pass `check(user)` to open the view, else 403
+    (with `description` as the 403 page's reason, when given).
+
+    The check is kept on the view (`may_open` reads it there), so a menu or a link asks the
+    very question the page asks before it answers: nobody is shown a link that gives 403.
+    """
 
     def decorate(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
-                abort(403)
+            if not check(current_user):
+                abort(403, description=description)
             return view(*args, **kwargs)
 
+        wrapped.page_permission = check  # type: ignore[attr-defined]
         return wrapped
 
     return decorate
 
 
-def portfolio_readers_only(view=None, *, description: str | None = None):
-    """Decorator: the signed-in user must be able to read the portfolio (can_read_portfolio:
-    the PMO, approvers, admins, and others from the minimum rank), else 403."""
+def roles_required(*roles: str):
+    """Decorator: the signed-in user must hold one of `roles`, else 403."""
+    return page_permission(lambda user: user.has_role(*roles))
 
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not can_read_portfolio(current_user):
-                abort(403, description=description)
-            return view(*args, **kwargs)
 
-        return wrapped
+def signed_in(_user) -> bool:
+    """The permission of pages every signed-in user may open."""
+    return True
 
-    return decorate(view) if view is not None else decorate
+
+# Where one request keeps the permissions it has worked out (on the request itself).
+_CHECKED_KEY = "pmo_web.checked_permissions"
+
+
+def checked(user, check) -> bool:
+    """check(user), worked out once per request: a menu asks several links the same question
+    (the minimum rank, who decides gates), each of which is a query."""
+    if not has_request_context():
+        return bool(check(user))
+    answers = request.environ.setdefault(_CHECKED_KEY, {})
+    key = (getattr(user, "id", None), check)
+    if key not in answers:
+        answers[key] = bool(check(user))
+    return answers[key]
 
 
 def is_unsubmitted(initiative: Initiative) -> bool:
@@ -107,6 +122,20 @@ def can_manage(user) -> bool:
     return user.has_role("pmo", "admin")
 
 
+def may_request(user) -> bool:
+    """Draft and submit requests of one's own."""
+    return user.has_role(*REQUEST_ROLES)
+
+
+def sees_gate_reviews(user) -> bool:
+    """The list of every open gate review, and the ranked backlog: PMO, admins and approvers."""
+    return user.has_role("pmo", "admin", "approver")
+
+
+def is_admin(user) -> bool:
+    return user.has_role("admin")
+
+
 def can_read_portfolio(user) -> bool:
     """Dashboard and portfolio: PMO, approvers and admins; others need the minimum rank."""
     if user.has_role("pmo", "approver", "admin"):
@@ -128,9 +157,9 @@ def visible_initiatives(user):
     return select(Initiative).where(visible_clause(user))
 
 
-# The screens My work and the "What happens next" panel link to, by who may open them, as
-# each view checks it (tests/security/route_matrix.py declares the same). Asked before a link
-# is drawn, so neither page offers a link that would answer 403.
+# Screens My work and the "What happens next" panel link to whose views check who may open
+# them inside (tests/security/route_matrix.py declares the same); every other screen a link
+# asks about declares its permission on the view (page_permission).
 MANAGER_SCREENS = frozenset({"triage.board", "scoring.score", "gates.request_review", "review.satisfaction",
                              "lessons.new", "reports.new", "raid.item_edit"})
 ADMIN_SCREENS = frozenset({"admin.index", "admin.users", "admin.user_edit", "admin.gates"})
@@ -138,19 +167,23 @@ OWNER_DRAFT_SCREENS = frozenset({"intake.edit"})
 
 
 def may_open(user, endpoint: str, initiative: Initiative | None = None) -> bool:
-    """True when `user` may open the screen `endpoint` (of `initiative`, when it names one)."""
+    """True when `user` may open the screen `endpoint` (of `initiative`, when it names one):
+    the permission its view declares (page_permission), asked before a link is drawn so that
+    no menu or page offers a link that answers 403.
+
+    A view of no initiative that declares no permission is an error here, not a yes: a link
+    to it could not be shown or hidden truthfully."""
     if initiative is not None and not can_see(user, initiative):
         return False
+    if endpoint in OWNER_DRAFT_SCREENS:
+        return initiative is not None and initiative.owner_id == user.id and initiative.state == "draft"
+    check = getattr(current_app.view_functions[endpoint], "page_permission", None)
+    if check is not None:
+        return checked(user, check)
     if endpoint in MANAGER_SCREENS:
         return can_manage(user)
     if endpoint in ADMIN_SCREENS:
         return user.has_role("admin")
-    if endpoint in OWNER_DRAFT_SCREENS:
-        return initiative is not None and initiative.owner_id == user.id and initiative.state == "draft"
-    if endpoint == "gates.queue":
-        return decides_gates(user)
-    if endpoint in ("initiatives.portfolio", "dashboard.index"):
-        return can_read_portfolio(user)
-    if endpoint == "gates.index":
-        return user.has_role("pmo", "admin", "approver")
-    return True
+    if initiative is None:
+        raise LookupError(f"{endpoint} declares no page_permission, so no link can ask it")
+    return True  # a screen of an initiative the user can see, open to all who see it

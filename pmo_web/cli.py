@@ -10,6 +10,17 @@ from .demo import DEMO_PASSWORD
 from .extensions import db
 from .models import ROLES, Department, User
 
+DEMO_ROLES = ("requester", "pmo", "approver", "viewer", "admin")
+# What each demo login should try first (printed by seed-demo, so by `make run`; README "Try it").
+TRY_FIRST = {
+    "requester": "Requests: finish and submit your draft, or make a new change request.",
+    "pmo": "Triage board: move a card on (drag it, or its Move menu); then Gate reviews, "
+           "and Fleet telematics for delivery, RAID and reports.",
+    "approver": "Awaiting my decision: open a gate review; approve, add conditions, defer or return it.",
+    "viewer": "Dashboard, then Registers: the whole portfolio, read only, with its risks, benefits and lessons.",
+    "admin": "Admin: users and roles, gate approvers, scoring weights; the PMO's screens too.",
+}
+
 
 def register(app) -> None:
     app.cli.add_command(create_user)
@@ -59,8 +70,17 @@ def seed_demo():
     else:
         click.echo("Demo data already present; nothing changed.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for role in ("requester", "pmo", "approver", "viewer", "admin"):
+    for role in DEMO_ROLES:
         click.echo(f"  {role:<10} {role}@demo.local")
+    click.echo("What to try first:")
+    for role in DEMO_ROLES:
+        click.echo(f"  {role:<10} {TRY_FIRST[role]}")
+    required = {role.strip() for role in current_app.config.get("MFA_REQUIRED_ROLES", "").split(",")}
+    if required & {"approver", "admin"}:
+        click.echo("Approvers and admins set up a second factor (an authenticator app) at first sign-in.")
+    else:
+        click.echo("Approvers and admins sign in with the password alone here; a second factor is "
+                   "offered (production requires one).")
 
 
 @click.command("seed-scale")

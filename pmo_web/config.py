@@ -30,7 +30,7 @@ def from_environment(instance_path: str) -> dict:
         "SECURITY_MARKING": os.environ.get("PMO_SECURITY_MARKING", "OFFICIAL"),
         **_session_limits_from_environment(),
         **_proxies_from_environment(),
-        **_identity_from_environment(),
+        **_identity_from_environment(environment),
         **_mail_from_environment(),
     }
 
@@ -48,11 +48,13 @@ def _mail_from_environment() -> dict:
     return settings
 
 
-def _identity_from_environment() -> dict:
+def _identity_from_environment(environment: str = "development") -> dict:
     """Single sign-on (OpenID Connect) and second-factor settings; README "Single sign-on".
 
     Unset variables keep the DEFAULTS below: no SSO, local sign-in on, a second factor
-    required of approvers and admins who sign in with a password.
+    required of approvers and admins who sign in with a password. In development (`make run`)
+    an unset MFA_REQUIRED_ROLES requires it of nobody: approvers and admins are offered it
+    at sign-in, so the demo can be tried without an authenticator app.
     """
     settings = {}
     for variable in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_PROVIDER_NAME",
@@ -60,9 +62,11 @@ def _identity_from_environment() -> dict:
                      "OIDC_GROUP_ROLES", "OIDC_GROUP_DEPARTMENTS", "MFA_REQUIRED_ROLES"):
         if os.environ.get(variable) is not None:
             settings[variable] = os.environ[variable]
-    if os.environ.get("LOCAL_LOGIN_ENABLED"):
-        settings["LOCAL_LOGIN_ENABLED"] = os.environ["LOCAL_LOGIN_ENABLED"].strip().lower() not in (
-            "0", "false", "no", "off")
+    if environment != "production" and "MFA_REQUIRED_ROLES" not in settings:
+        settings["MFA_REQUIRED_ROLES"] = ""
+    for variable in ("LOCAL_LOGIN_ENABLED", "MFA_OPTIONAL_IN_PRODUCTION"):
+        if os.environ.get(variable):
+            settings[variable] = os.environ[variable].strip().lower() not in ("0", "false", "no", "off")
     return settings
 
 
@@ -151,7 +155,11 @@ DEFAULTS = {
     "LOCAL_LOGIN_ENABLED": True,
     # Roles that must use a second factor (TOTP) when signing in with a password
     # (comma-separated; empty for none). SSO sign-ins rely on the provider's own MFA.
+    # Development without the variable set requires it of nobody (_identity_from_environment).
     "MFA_REQUIRED_ROLES": "approver,admin",
+    # Production refuses to start when password sign-in is on and MFA_REQUIRED_ROLES leaves
+    # out any of PRODUCTION_MFA_ROLES, unless this is set (pmo_web/security.py).
+    "MFA_OPTIONAL_IN_PRODUCTION": False,
     # Notification email (pmo_web/notifications/mail.py): off while SMTP_HOST is empty.
     "SMTP_HOST": "",
     "SMTP_PORT": 25,
@@ -164,3 +172,7 @@ DEFAULTS = {
     # Tests send in the committing thread; a real run hands emails to a background thread.
     "NOTIFICATIONS_SEND_INLINE": False,
 }
+
+# The roles production requires a second factor of, whatever MFA_REQUIRED_ROLES says, unless
+# MFA_OPTIONAL_IN_PRODUCTION is set: they decide gates and administer the service.
+PRODUCTION_MFA_ROLES = ("approver", "admin")

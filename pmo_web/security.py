@@ -126,12 +126,29 @@ def check_settings(app: Flask) -> None:
                         "triggers an error. Unset FLASK_DEBUG / DEBUG")
     from .auth.oidc import settings_problems
     problems += settings_problems(app.config)
+    problems += second_factor_problems(app.config)
     if problems:
         raise RuntimeError("PMO_ENV=production refuses to start: " + "; ".join(problems) + ".")
 
     # Cookies only over TLS: a session cookie sent over plain HTTP can be stolen on the wire.
     app.config["SESSION_COOKIE_SECURE"] = True
     app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def second_factor_problems(settings) -> list[str]:
+    """Production with password sign-in must require a second factor of approvers and admins
+    (config.PRODUCTION_MFA_ROLES), unless MFA_OPTIONAL_IN_PRODUCTION says otherwise on purpose."""
+    from .config import PRODUCTION_MFA_ROLES
+
+    if not settings.get("LOCAL_LOGIN_ENABLED", True) or settings.get("MFA_OPTIONAL_IN_PRODUCTION"):
+        return []
+    required = {role.strip() for role in str(settings.get("MFA_REQUIRED_ROLES") or "").split(",")}
+    missing = [role for role in PRODUCTION_MFA_ROLES if role not in required]
+    if not missing:
+        return []
+    return [f"MFA_REQUIRED_ROLES leaves out {' and '.join(missing)}, who would sign in with a password "
+            f"alone: set MFA_REQUIRED_ROLES={','.join(PRODUCTION_MFA_ROLES)} (or more), or set "
+            "MFA_OPTIONAL_IN_PRODUCTION=1 to run without it on purpose"]
 
 
 def secret_key_problems(secret_key) -> list[str]:

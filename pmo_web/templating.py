@@ -30,7 +30,7 @@ def register(app) -> None:
         if _CONTEXT_KEY in cache:
             return cache[_CONTEXT_KEY]
         awaiting, decides = 0, False
-        if current_user.is_authenticated and access.decides_gates(current_user):
+        if current_user.is_authenticated and access.checked(current_user, access.decides_gates):
             decides = True
             awaiting = db.session.scalar(
                 select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
@@ -49,12 +49,15 @@ def register(app) -> None:
             "organisation_name": current_app.config["ORGANISATION_NAME"],
             "security_marking": current_app.config["SECURITY_MARKING"],
             "can_manage": access.can_manage(current_user) if current_user.is_authenticated else False,
-            "can_read_portfolio": access.can_read_portfolio(current_user) if current_user.is_authenticated else False,
+            "can_read_portfolio": (access.checked(current_user, access.can_read_portfolio)
+                                   if current_user.is_authenticated else False),
         }
         cache[_CONTEXT_KEY] = context
         return context
 
     app.add_template_global(url_for_row)
+    app.add_template_global(main_menu)
+    app.add_template_global(may_open)
     app.add_template_filter(gbp)
     app.add_template_filter(uk_date)
     app.add_template_filter(uk_datetime)
@@ -78,6 +81,18 @@ def url_for_row(endpoint: str, id_name: str, row_id: int, **values) -> str:
     if key not in patterns:
         patterns[key] = url_for(endpoint, **{id_name: _ROW_MARKER}, **values).split(_ROW_MARKER)
     return str(int(row_id)).join(patterns[key])
+
+
+def may_open(endpoint: str) -> bool:
+    """In templates: may the signed-in user open the page at `endpoint`? (access.may_open)"""
+    return current_user.is_authenticated and access.may_open(current_user, endpoint)
+
+
+def main_menu(awaiting_decision_count: int = 0, my_work_count: int = 0) -> list[dict]:
+    """The main menu of the signed-in user on this page (pmo_web/navigation.py)."""
+    from .navigation import main_menu as menu
+
+    return menu(current_user, request.endpoint or "", awaiting_decision_count, my_work_count)
 
 
 def gbp(value) -> str:

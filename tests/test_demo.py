@@ -9,6 +9,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import func, select
 
+from pmo_web.cli import TRY_FIRST
 from pmo_web.demo import DEMO_PASSWORD, seed
 from pmo_web.demo.walk import MAX_HISTORY_DAYS
 from pmo_web.extensions import db
@@ -182,6 +183,13 @@ def test_seed_demo_command_lists_the_logins(runner):
     for email in DEMO_ROLES:
         assert email in result.output
     assert DEMO_PASSWORD in result.output
+    # After the logins, what each role should try first: one line per role, in the same order.
+    tips = result.output.split("What to try first:\n", 1)[1].splitlines()
+    for line, (email, role) in zip(tips, DEMO_ROLES.items(), strict=False):
+        assert line.split()[0] == role and TRY_FIRST[role] in line, (email, line)
+    assert len(tips) > len(DEMO_ROLES)
+    # The tests run with no second factor required (tests/conftest.py): it is offered.
+    assert "a second factor is offered (production requires one)" in result.output
     again = runner.invoke(args=["seed-demo"])
     assert "nothing changed" in again.output
 

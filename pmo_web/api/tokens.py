@@ -27,7 +27,8 @@ MAX_LIVE_TOKENS = 10
 
 
 @bp.route("/account/api-tokens", methods=["GET", "POST"])
-@access.portfolio_readers_only(description="API tokens read the portfolio, which your account may not read.")
+@access.page_permission(access.can_read_portfolio,
+                        description="API tokens read the portfolio, which your account may not read.")
 def tokens():
     """Your API tokens: make one (its secret shown once), see when each was last used, revoke."""
     form = TokenForm()

@@ -76,6 +76,15 @@ def required_for(user: User) -> bool:
     return bool(user.roles & required_roles())
 
 
+def offered_to(user: User) -> bool:
+    """True for someone production would require a second factor of who is not required to
+    here (development) and has none: sign-in offers it to them."""
+    from ..config import PRODUCTION_MFA_ROLES
+
+    return (bool(user.roles & set(PRODUCTION_MFA_ROLES)) and not required_for(user)
+            and factor_of(user) is None)
+
+
 def factor_of(user: User) -> SecondFactor | None:
     return db.session.scalar(select(SecondFactor).where(SecondFactor.user_id == user.id))
 

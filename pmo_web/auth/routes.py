@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_url
 
-from .. import mywork
+from .. import access, mywork
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
@@ -25,6 +25,8 @@ login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 
 TOO_MANY_ATTEMPTS = "Too many attempts: wait a minute and try again"
+SECOND_FACTOR_OFFER = ("In production approvers and admins must use a second factor. Here it is optional: "
+                       "to try it, go to Change your password, then Your second factor.")
 
 
 @login_manager.unauthorized_handler
@@ -41,6 +43,8 @@ def unauthorised():
         back_to = htmx_headers.current_url or request.url
         return htmx_response("", 401, redirect=login_url(login_manager.login_view, next_url=back_to))
     return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
 
 
 def home_for(user) -> str:
@@ -67,7 +71,7 @@ def throttled_page(template: str, form):
 
 
 @bp.get("/")
-@login_required
+@access.page_permission(access.signed_in)
 def index():
     """My work: what waits on the signed-in person, by the roles they hold."""
     work = mywork.build(current_user, date.today())
@@ -104,6 +108,8 @@ def login():
     sessions.begin(user)
     reauthentication.note_proof()  # the password is all the proof an account without a second factor has
     db.session.commit()
+    if mfa.offered_to(user):
+        flash(SECOND_FACTOR_OFFER, "info")
     return redirect(_safe_next(user))
 
 

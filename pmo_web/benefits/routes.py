@@ -21,7 +21,7 @@ from .register import (
 
 
 @bp.get("/benefits")
-@access.portfolio_readers_only
+@access.page_permission(access.can_read_portfolio)
 def register():
     """Every benefit of the initiatives the user may see: totals by category and year, ROI, the list."""
     filters = RegisterFilters(formdata=request.args)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-from flask import abort, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
 from .. import access
@@ -33,12 +33,10 @@ LIST_FILTERS = ("department", "programme")
 
 
 @bp.get("/dashboard")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def index():
     """The portfolio's KPIs over the initiatives the reader may see, narrowed by the filters.
     An htmx request (the tiles polling) gets the headline tiles alone."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
     filters = DashboardFilters(formdata=request.args)
     decides = access.decides_gates(current_user)
 

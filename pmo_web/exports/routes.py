@@ -27,7 +27,7 @@ FILE_FORMATS = ("csv", "xlsx")
 
 
 @bp.get("/exports")
-@access.portfolio_readers_only
+@access.page_permission(access.can_read_portfolio)
 def index():
     """The datasets this user may download, with how many rows each holds under the filters."""
     filters = PortfolioFilters(formdata=request.args)

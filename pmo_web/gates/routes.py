@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, url_for
+from flask import flash, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -131,17 +131,15 @@ def decide(review_id: int):
 
 
 @bp.get("/gates/queue")
-@login_required
+@access.page_permission(access.decides_gates)
 def queue():
     """Awaiting my decision: the open reviews this approver may still decide, oldest first."""
-    if not access.decides_gates(current_user):
-        abort(403)
     reviews = db.session.scalars(GateReview.awaiting(current_user).options(*_TABLE_LOADS)).all()
     return render("gates/queue.html", reviews=reviews, now=utcnow())
 
 
 @bp.get("/gates")
-@access.roles_required("pmo", "admin", "approver")
+@access.page_permission(access.sees_gate_reviews)
 def index():
     """Every gate review awaiting a decision, oldest first; then the deferred ones with the
     date to come back to each, and those returned for rework, waiting for the PMO."""

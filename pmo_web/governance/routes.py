@@ -52,7 +52,7 @@ def _held_item_or_404(meeting: Meeting, agenda_item_id: int) -> AgendaItem:
 
 
 @bp.get("/boards")
-@access.portfolio_readers_only
+@access.page_permission(access.can_read_portfolio)
 def boards():
     """Every board with its level, the board above, and its next and last meetings."""
     all_boards = list(db.session.scalars(select(Board).order_by(Board.level, Board.name)))
@@ -83,7 +83,7 @@ def new_board():
 
 
 @bp.get("/boards/<int:board_id>")
-@access.portfolio_readers_only
+@access.page_permission(access.can_read_portfolio)
 def board(board_id: int):
     """A board: its purpose, the board above, and its meetings, next first."""
     found = db.get_or_404(Board, board_id)
@@ -174,7 +174,7 @@ def _meeting_page(meeting: Meeting, status: int = 200, held_form: HeldForm | Non
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@access.portfolio_readers_only
+@access.page_permission(access.can_read_portfolio)
 def meeting(meeting_id: int):
     """A meeting: its agenda (live while planned, frozen once held) and its minutes."""
     return _meeting_page(_meeting_or_404(meeting_id))
@@ -266,7 +266,7 @@ def escalate(meeting_id: int, agenda_item_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/pack")
-@access.portfolio_readers_only
+@access.page_permission(access.can_read_portfolio)
 def pack(meeting_id: int):
     """The printable board pack: agenda, each item's papers, and the last meeting's actions."""
     meeting = _meeting_or_404(meeting_id)

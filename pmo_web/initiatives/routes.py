@@ -87,12 +87,10 @@ def transition(initiative_id: int, trigger: str):
 
 
 @bp.get("/initiatives")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def portfolio():
     """Every initiative the user may read, sortable by each column, filtered by department,
     programme, stage, priority band, strategic priority, funding type and confidence."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
     filters = PortfolioFilters(formdata=request.args)
     sort = Sort.from_request()
     page = portfolio_page(current_user, filters.conditions(), sort)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import access, concurrency
 from ..extensions import db
@@ -92,7 +92,7 @@ def mine():
 
 
 @bp.get("/requests/department")
-@login_required
+@access.page_permission(access.signed_in)
 def department():
     """The requests of my department (read only), most recently changed first."""
     initiatives = []

@@ -170,11 +170,9 @@ def restore(initiative_id: int, lesson_id: int):
 
 
 @bp.get("/lessons")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def library():
     """Every lesson the user may see, searched by relevance and filtered; htmx gets the results alone."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
     filters = LibraryFilters(formdata=request.args)
     page_number = request.args.get("page", 1, type=int)
     return render("lessons/library.html", "lessons/_results.html", filters=filters, page_size=LIBRARY_PAGE_SIZE,

@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, render_template, request
-from flask_login import current_user, login_required
+from flask import render_template, request
+from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -72,12 +72,6 @@ class EscalationFilters(InitiativeFilters):
 
 class DependencyFilters(InitiativeFilters):
     """Department and programme of the initiatives that wait."""
-
-
-def _reader() -> None:
-    """403 for anyone the portfolio is closed to (below the minimum rank)."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
 
 
 def _counted(*conditions):
@@ -143,10 +137,9 @@ def open_risks(conditions):
 
 
 @bp.get("/portfolio/risks")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def portfolio_risks():
     """Open risks across the portfolio on a likelihood by impact heat map, with the top risks."""
-    _reader()
     filters = RiskFilters(formdata=request.args)
     conditions = filters.conditions()
     likelihood, impact = _scale_value("likelihood"), _scale_value("impact")
@@ -172,10 +165,9 @@ def portfolio_risks():
 
 
 @bp.get("/portfolio/escalations")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def portfolio_escalations():
     """RAID items escalated to a board, newest first, with the note, for each board to take."""
-    _reader()
     escalated = (RaidItem.escalated.is_(True),)
     boards = db.session.scalars(
         select(RaidItem.escalated_to).distinct().join(Initiative, RaidItem.initiative_id == Initiative.id)
@@ -245,10 +237,9 @@ class Dependency:
 
 
 @bp.get("/portfolio/dependencies")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def portfolio_dependencies():
     """What each initiative waits on and who waits on each, flagging late or paused providers."""
-    _reader()
     filters = DependencyFilters(formdata=request.args)
     today = date.today()
     waiting = (*_open("dependency"), RaidItem.direction == "we_need", *filters.conditions())

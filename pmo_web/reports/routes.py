@@ -56,8 +56,10 @@ def is_writer(initiative: Initiative) -> bool:
     return access.can_manage(current_user) or initiative.manager_id == current_user.id
 
 
+@bp.app_template_global("may_write_reports")
 def can_write(initiative: Initiative) -> bool:
-    """True when the signed-in user may start and change this initiative's reports now."""
+    """True when the signed-in user may start and change this initiative's reports now
+    (what check_may_write asks: a link to write one is shown only then)."""
     return is_writer(initiative) and initiative.state in REPORT_STATES
 
 

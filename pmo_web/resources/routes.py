@@ -117,10 +117,9 @@ def page_number() -> int:
 
 
 @bp.get("/resources")
-@login_required
+@access.page_permission(access.can_read_portfolio)
 def grid():
     """The allocation grid: one row per person on an initiative, a column per month of the year."""
-    check_reader()
     year = requested_year()
     initiatives = db.session.scalars(
         access.visible_initiatives(current_user)

@@ -83,7 +83,7 @@ BACKLOG_PAGE_SIZE = 50
 
 
 @bp.get("/backlog")
-@roles_required("pmo", "admin", "approver")
+@access.page_permission(access.sees_gate_reviews)
 def backlog():
     """The ranked backlog: every live, scored initiative by its current score."""
     departments = list(db.session.scalars(select(Department).order_by(Department.name)))

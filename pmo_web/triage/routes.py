@@ -19,7 +19,7 @@ from .forms import BoardFilters, MoveForm
 
 
 @bp.get("/triage")
-@access.roles_required("pmo", "admin")
+@access.page_permission(access.can_manage)
 def board():
     """The kanban: one column per stage, filtered by department, programme and manager."""
     filters = BoardFilters(formdata=request.args)

@@ -62,7 +62,9 @@ def test_minute_a_decision_on_a_gate_review(pmo_page: Page, meeting_id):
     page = pmo_page
     page.goto(f"/meetings/{meeting_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Meeting of")
-    expect(page.get_by_role("link", name="Boards")).to_be_visible()
+    # Boards are a register: the menu's Registers link is the current one on a meeting's page.
+    expect(page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Registers")).to_have_attribute(
+        "aria-current", "page")
     no_violations(page, "opening the meeting")
 
     page.get_by_role("link", name=re.compile("Minute a decision or action")).click()

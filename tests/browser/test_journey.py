@@ -186,8 +186,9 @@ def test_a_request_goes_from_submission_to_closure(users, axe_pages, live_app, t
     requester, pmo, approver = users.sign_in("requester"), users.sign_in("pmo"), users.sign_in("approver")
     today = date.today()
 
-    # 1. The requester writes the request from the navigation and submits it.
-    requester.get_by_role("link", name="New request").click()
+    # 1. The requester writes the request from the navigation (Requests) and submits it.
+    requester.get_by_role("navigation", name="Main menu").get_by_role("link", name="Requests").click()
+    requester.get_by_role("link", name="Make a new change request").click()
     requester.get_by_label("Title", exact=True).fill(TITLE)
     requester.get_by_label("Description", exact=True).fill("Victims report hate crime online, any time.")
     requester.get_by_label("Problem to solve").fill("Victims wait on 101 and many give up.")

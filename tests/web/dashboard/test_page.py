@@ -52,11 +52,13 @@ def test_the_configured_minimum_rank_applies(client, auth, users):
     assert dashboard(client).status_code == 403
 
 
-def test_the_dashboard_is_first_in_the_navigation(client, auth, users):
+def test_the_dashboard_is_in_the_navigation_after_home(client, auth, users):
     auth.login(users["viewer"])
     body = dashboard(client).get_data(as_text=True)
-    nav = body.split('aria-label="Main menu"', 1)[1]
-    assert re.findall(r'href="([^"]+)"', nav)[0] == "/dashboard"
+    nav = body.split('aria-label="Main menu"', 1)[1].split("</nav>", 1)[0]
+    hrefs = re.findall(r'href="([^"]+)"', nav)
+    assert hrefs[0] == "/" and "/dashboard" in hrefs
+    assert re.search(r'href="/dashboard"\s+aria-current="page"', nav)
 
 
 def test_another_departments_initiatives_are_not_counted(client, auth, users, outsider):

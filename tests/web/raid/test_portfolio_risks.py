@@ -205,11 +205,16 @@ def test_the_navigation_leads_portfolio_readers_to_the_heat_map(client, auth, us
     db.session.commit()
     auth.login(users["viewer"])
     page = client.get("/portfolio/escalations").get_data(as_text=True)
-    assert re.search(r'href="/portfolio/risks"[^>]*>\s*(<strong[^>]*>)?\s*Risks and issues', page)
+    # The menu's Registers hub is where the heat map is found, and is current on its pages.
+    menu = page.split('aria-label="Main menu"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'href="/registers" aria-current="page"', menu)
+    hub = client.get("/registers").get_data(as_text=True)
+    assert re.search(r'href="/portfolio/risks">Risks and issues</a>', hub)
     subnav = page.split('aria-label="Risks and issues views"', 1)[1].split("</nav>", 1)[0]
     assert 'href="/portfolio/dependencies"' in subnav
     assert re.search(r'href="/portfolio/escalations" aria-current="page"', subnav)
     auth.logout()
     auth.login(below_rank)
     page = client.get("/intake/mine").get_data(as_text=True)
-    assert "Main menu" in page and "Risks and issues" not in page
+    assert "Main menu" in page and "Risks and issues" not in page and 'href="/registers"' not in page
+    assert client.get("/registers").status_code == 403
