@@ -94,7 +94,7 @@ def request_again(review_id: int):
 
 
 @bp.get("/gates/<int:review_id>")
-@login_required
+@access.page_permission(access.signed_in)  # anyone who can see the initiative (_review_or_404)
 def review(review_id: int):
     """A gate review: what is asked, the decisions so far, and the decision form for an approver."""
     gate_review = _review_or_404(review_id)

@@ -1,6 +1,5 @@
 """Registers: one page listing the portfolio-wide registers the user may open."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("registers", __name__)
-
-from . import routes  # noqa: E402,F401  (views register on bp)
+__all__ = ["bp"]

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from .. import access
 from ..navigation import registers_for
-from . import bp
+from .blueprint import bp
 
 
 @bp.get("/registers")
