@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import lazyload
 
 from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS, TRIGGER_INPUTS, TRIGGER_LABELS, transition_for
 
@@ -129,12 +129,17 @@ def moves_for(initiative: Initiative, user) -> list[Move]:
 
 
 def _band():
-    """The current priority band of the initiative in the row: the latest scoring's, as overridden."""
+    """The current priority band of the initiative in the row: its own latest scoring's, as overridden.
+
+    Correlated to the row's initiative explicitly: left to auto-correlation, a subquery nested
+    in another subquery found no Initiative to correlate to and took the latest score of any
+    initiative, so every card showed one band.
+    """
     # The latest scoring is the current one (DOMAIN.md 3); ids grow with time.
-    later = aliased(Score)
-    latest = select(func.max(later.id)).where(later.initiative_id == Initiative.id).scalar_subquery()
-    band = select(func.coalesce(func.nullif(Score.band_override, ""), Score.band)).where(Score.id == latest)
-    return band.scalar_subquery()
+    return (select(func.coalesce(func.nullif(Score.band_override, ""), Score.band))
+            .where(Score.initiative_id == Initiative.id)
+            .order_by(Score.id.desc()).limit(1)
+            .correlate(Initiative).scalar_subquery())
 
 
 def _cards(rows, user) -> list[Card]:
