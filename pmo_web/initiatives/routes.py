@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from workflows.lifecycle import (
     GATE_TRIGGERS,
+    IRREVERSIBLE_TRIGGERS,
     STAGE_OF,
     STAGES,
     STATE_LABELS,
@@ -209,6 +210,7 @@ def _transition_page(initiative: Initiative, form: TransitionForm, status: int, 
     return render_template("initiatives/transition.html", initiative=initiative, form=form,
                            destination=STATE_LABELS[move["dest"]] if move else None,
                            stops_work=form.trigger in STOPPING_TRIGGERS,
+                           irreversible=form.trigger in IRREVERSIBLE_TRIGGERS,
                            refusal=refusal, refusal_status=status if refusal else None), status
 
 

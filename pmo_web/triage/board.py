@@ -18,7 +18,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from workflows.gate import OPEN_REVIEW_STATES, GateStep, gate_step
-from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS, TRIGGER_INPUTS, TRIGGER_LABELS, transition_for
+from workflows.lifecycle import (
+    IRREVERSIBLE_TRIGGERS,
+    STAGE_OF,
+    STAGES,
+    STATE_LABELS,
+    TRIGGER_INPUTS,
+    TRIGGER_LABELS,
+    transition_for,
+)
 
 from .. import access
 from ..extensions import db
@@ -53,6 +61,8 @@ class Move:
     needs_input: bool
     to_stage: str
     href: str | None = None
+    # Cannot be undone (workflows.lifecycle.IRREVERSIBLE_TRIGGERS): asks to be confirmed first.
+    confirm: bool = False
 
 
 @dataclass
@@ -148,7 +158,7 @@ def trigger_moves(initiative: Initiative, user) -> list[Move]:
     """The lifecycle triggers `user` may press on this card now, with where each one leads."""
     return [
         Move(trigger, TRIGGER_LABELS[trigger], bool(TRIGGER_INPUTS[trigger]),
-             STAGE_OF[transition_for(initiative.state, trigger)["dest"]])
+             STAGE_OF[transition_for(initiative.state, trigger)["dest"]], confirm=trigger in IRREVERSIBLE_TRIGGERS)
         for trigger in available_triggers(initiative, user)
     ]
 

@@ -86,6 +86,47 @@ document.addEventListener("drop", (event) => {
   });
 });
 
+// A card's Move menu (or the confirmation that replaces it) opens below its Move link, in the
+// card's empty #moves-<id> slot. Escape, or Cancel, closes it and puts focus back on the link.
+const MENU = ".app-card .app-card__moves";
+
+function closeMenu(menu) {
+  const slot = document.createElement("div");
+  slot.id = menu.id;
+  slot.hidden = true;
+  menu.replaceWith(slot);
+  const link = document.getElementById(menu.id.replace(/^moves-/, "move-"));
+  if (link) {
+    link.setAttribute("aria-expanded", "false");
+    link.focus();
+  }
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+  const card = event.target.closest(CARD);
+  const menu = card && card.querySelector(MENU);
+  if (!menu) return;
+  event.preventDefault();
+  closeMenu(menu);
+});
+
+document.addEventListener("click", (event) => {
+  const cancel = event.target instanceof Element ? event.target.closest("[data-close-moves]") : null;
+  const menu = cancel && cancel.closest(MENU);
+  if (!menu) return; // without a card around it (its own page), Cancel goes back to the board
+  event.preventDefault();
+  closeMenu(menu);
+});
+
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  const target = event.detail.target;
+  const menu = target instanceof Element && target.id ? document.getElementById(target.id) : null;
+  if (!menu || !menu.matches(MENU)) return;
+  const link = document.getElementById(menu.id.replace(/^moves-/, "move-"));
+  if (link) link.setAttribute("aria-expanded", "true");
+});
+
 // The cards of the first page load, then each new lot a board swap brings (filters, moves).
 makeDraggable(document);
 window.htmx.onLoad(makeDraggable);

@@ -99,7 +99,11 @@ def test_a_cards_move_menu_is_fetched_on_demand_as_a_fragment_or_a_page(client, 
     menu = fragment.get_data(as_text=True)
     assert "<html" not in menu and f'id="moves-{initiative.id}"' in menu
     assert f'href="/initiatives/{initiative.id}/transitions/reject"' in menu  # asks for a reason
-    assert 'name="trigger" value="accept"' in menu and 'name="csrf_token"' in menu
+    assert f'href="/triage/{initiative.id}/confirm/accept"' in menu  # asks to confirm: it cannot be undone
+    submitted = factories.make_initiative(owner=users["requester"], state="submitted")
+    db.session.commit()
+    menu = client.get(f"/triage/{submitted.id}/moves", headers=HTMX).get_data(as_text=True)
+    assert 'name="trigger" value="start_triage"' in menu and 'name="csrf_token"' in menu
     page = client.get(f"/triage/{initiative.id}/moves").get_data(as_text=True)
     assert "<html" in page and f"Move {initiative.reference}" in page
 
@@ -204,7 +208,8 @@ def test_moving_a_card_fires_the_trigger_and_the_card_changes_column(client, aut
     initiative = factories.make_initiative(owner=users["requester"], state="triage")
     db.session.commit()
     auth.login(users["pmo"])
-    response = client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept"}, headers=HTMX)
+    response = client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept", "confirmed": "yes"},
+                           headers=HTMX)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in page and page.startswith('<div id="board"')
@@ -265,7 +270,8 @@ def test_only_the_pmo_may_move_cards(client, auth, users, role):
     initiative = factories.make_initiative(owner=users["requester"], state="triage")
     db.session.commit()
     auth.login(users[role])
-    assert client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept"}).status_code == 403
+    assert client.post(f"/triage/{initiative.id}/move",
+                       data={"trigger": "accept", "confirmed": "yes"}).status_code == 403
     assert state_of(initiative) == "triage"
 
 

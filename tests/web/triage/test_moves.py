@@ -13,7 +13,14 @@ from pmo_web.triage.board import BOARD_STATES
 from tests import factories
 from tests.web.triage.test_board import HTMX, card_of
 from workflows.gate import GATE_FOR_STATE, GATES
-from workflows.lifecycle import GATE_TRIGGERS, PERMISSIONS, TRANSITIONS, TRIGGER_INPUTS, triggers_from
+from workflows.lifecycle import (
+    GATE_TRIGGERS,
+    IRREVERSIBLE_TRIGGERS,
+    PERMISSIONS,
+    TRANSITIONS,
+    TRIGGER_INPUTS,
+    triggers_from,
+)
 
 
 def menu_of(client, initiative) -> str:
@@ -50,6 +57,9 @@ def test_every_move_the_workflows_allow_the_pmo_is_in_the_cards_move_menu(client
             assert f'value="{trigger}"' not in menu and f"/transitions/{trigger}" not in menu
         elif TRIGGER_INPUTS[trigger]:
             assert f'href="/initiatives/{initiative.id}/transitions/{trigger}"' in menu, trigger
+        elif trigger in IRREVERSIBLE_TRIGGERS:
+            assert f'href="/triage/{initiative.id}/confirm/{trigger}"' in menu, trigger
+            assert f'value="{trigger}"' not in menu
         else:
             assert f'name="trigger" value="{trigger}"' in menu, trigger
     gated = [t for t in TRANSITIONS if t["trigger"] in GATE_TRIGGERS and state in
