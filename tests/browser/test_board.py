@@ -104,6 +104,7 @@ def test_a_drop_on_a_gated_column_names_and_links_the_gate_and_delivery_shows_co
     no_violations(page, "a refused drop")
 
 
+
 def test_a_drop_of_an_irreversible_move_asks_to_confirm(axe_page_as, cards):
     page = axe_page_as("pmo")
     open_board(page)
@@ -115,3 +116,20 @@ def test_a_drop_of_an_irreversible_move_asks_to_confirm(axe_page_as, cards):
     wait_for_focus_in(page, f"#moves-{cards['dropped']}")
     card.get_by_role("link", name=re.compile(r"^Cancel")).click()
     expect(card.get_by_role("link", name=re.compile(r"^Move"))).to_be_focused()
+@pytest.mark.parametrize("width", [320, 390])
+def test_on_a_phone_the_board_says_it_scrolls_and_the_page_does_not(axe_page_as, cards, width):
+    page = axe_page_as("pmo")
+    page.set_viewport_size({"width": width, "height": 844})
+    open_board(page)
+    board = page.locator(".app-board")
+    assert board.evaluate("(b) => b.scrollWidth > b.clientWidth")  # the columns do scroll sideways
+    hint = page.locator(".app-board__hint")
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("Scroll sideways")
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
+        page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    hint.scroll_into_view_if_needed()
+    page.screenshot(path=f"/tmp/board-{width}.png")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    expect(hint).to_be_hidden()  # room for every column: no hint
+    page.screenshot(path="/tmp/board-1366.png")
