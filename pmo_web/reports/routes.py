@@ -247,7 +247,12 @@ def issue(initiative_id: int, report_id: int):
         return show_page(initiative, report, 422, issue_form=form, missing=missing)
     if (twin := issued_twin(report)) is not None:
         return show_page(initiative, report, 409, issue_form=form, twin=twin, twin_refused=True)
+    if form.confirmed.data != "yes" and concurrency.submitted_token(form) == concurrency.token(report):
+        # Issuing cannot be undone: ask first, on a page of its own (a draft changed since the
+        # page was drawn is a conflict straight away, below).
+        return render("reports/issue_confirm.html", initiative=initiative, report=report, issue_form=form)
     facts = facts_for(initiative, report.period_start, report.period_end)
+    # Unconfirmed here only when stale: save then refuses it as a conflict, changing nothing.
     conflict = concurrency.save(form, [report], lambda: report.freeze(facts, current_user))
     if conflict is not None:
         # Issued at the same moment as another exception report of the period: the database's

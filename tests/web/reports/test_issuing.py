@@ -1,5 +1,5 @@
-"""One exception report at most is issued for an initiative and period, whether the second comes
-later or at the same moment."""
+"""Issuing a report cannot be undone, so it is confirmed first; and one exception report at most is
+issued for an initiative and period, whether the second comes later or at the same moment."""
 from __future__ import annotations
 
 import threading
@@ -35,6 +35,23 @@ def issued_exceptions(initiative) -> int:
     return db.session.scalar(select(func.count()).select_from(HighlightReport).where(
         HighlightReport.initiative_id == initiative.id, HighlightReport.kind == "exception",
         HighlightReport.status == "issued"))
+
+
+@pytest.mark.parametrize("kind", ["highlight", "exception"])
+def test_issuing_asks_for_confirmation_first(client, auth, users, initiative, kind):
+    report = make_report(initiative, users["pmo"], kind=kind, cause="Prices rose.", recommendation="Descope.")
+    db.session.commit()
+    auth.login(users["pmo"])
+    response = client.post(url("issue", initiative, report), data={"version": str(report.version)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    label = "highlight report" if kind == "highlight" else "exception report"
+    assert f"Issue the {label} for {report.period_text}?" in page
+    assert "An issued report cannot be changed or withdrawn." in page
+    assert 'name="confirmed" value="yes"' in page and f'name="version" type="hidden" value="{report.version}"' in page
+    assert status_of(report.id) == "draft"
+    assert issue(client, initiative, report).status_code == 303
+    assert status_of(report.id) == "issued"
 
 
 def test_a_second_exception_report_for_the_same_period_is_refused(client, auth, users, initiative):
@@ -106,7 +123,7 @@ def test_two_exception_reports_issued_at_once_leave_one_issued(app, users, initi
         try:
             start.wait(timeout=10)
             responses[report_id] = client.post(f"/initiatives/{initiative_id}/reports/{report_id}/issue",
-                                               data={"version": "1"})
+                                               data={"version": "1", "confirmed": "yes"})
         except Exception as error:  # noqa: BLE001 (reported to the test)
             errors.append(error)
 
