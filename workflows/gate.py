@@ -78,6 +78,49 @@ def gate_spec(code: str, approver_role: str | None = None, quorum: int | None = 
     )
 
 
+# ----------------------------------------------------------------------- next step
+
+# What the PMO does to move an initiative through its next gate, as a menu item says it.
+GATE_STEP_LABELS: dict[str, str] = {
+    "request": "Request gate {number}: {name}",
+    "request_again": "Request gate {number} again (deferred)",
+    "open_review": "Open the gate {number} review awaiting a decision",
+}
+
+
+@dataclass(frozen=True)
+class GateStep:
+    """The way out of a gated state: ask for the gate, ask again after a deferral, or open the
+    review already waiting for its approvers. A gate decision, never a button, makes the move."""
+
+    code: str
+    action: str
+    to_state: str
+
+    @property
+    def label(self) -> str:
+        return GATE_STEP_LABELS[self.action].format(number=self.code.removeprefix("G"), name=GATES[self.code].name)
+
+
+def gate_step(state: str, actor: Actor, open_review_state: str | None = None) -> GateStep | None:
+    """What ``actor`` may do now towards the gate that moves an initiative out of ``state``.
+
+    ``open_review_state`` is the state of the initiative's open review (OPEN_REVIEW_STATES),
+    None when it has none. A review awaiting decision may be opened by anyone who can see it;
+    asking for a gate (first time, or again after a deferral) is the PMO's. None when no gate
+    follows ``state`` or the actor may do nothing towards it.
+    """
+    code = GATE_FOR_STATE.get(state)
+    if code is None:
+        return None
+    to_state = GATES[code].to_state
+    if open_review_state == "requested":
+        return GateStep(code, "open_review", to_state)
+    if not actor.has_any(*REQUESTING_ROLES):
+        return None
+    return GateStep(code, "request_again" if open_review_state == "deferred" else "request", to_state)
+
+
 # ------------------------------------------------------------------------ decisions
 
 DECISIONS: list[str] = ["approve", "approve_with_conditions", "reject", "defer", "return_for_rework"]

@@ -178,6 +178,12 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "reject_at_gate", "source": ["scoring", "business_case"], "dest": "rejected"},
 ]
 
+# Moves that cannot be undone: those ending the work, and accepting a request (no move leads
+# from scoring back to triage). Screens ask the user to confirm them before they are fired.
+IRREVERSIBLE_TRIGGERS: frozenset[str] = frozenset(
+    {"accept"} | {t["trigger"] for t in TRANSITIONS if t["dest"] in TERMINAL_STATES}
+)
+
 # ---------------------------------------------------------------------------- roles
 
 PMO_ROLES: frozenset[str] = frozenset({"pmo", "admin"})

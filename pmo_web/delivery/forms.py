@@ -99,8 +99,15 @@ class DeliveryForm(VersionedForm, PmoForm):
         for name in ("cost_tolerance_pct", "time_tolerance_days"):
             if getattr(self, name).data is not None:
                 setattr(initiative, name, getattr(self, name).data)
-        initiative.delivery_confidence = self.delivery_confidence.data or None
-        initiative.confidence_justification = (self.confidence_justification.data or "").strip()
+        rating = self.delivery_confidence.data or None
+        justification = (self.confidence_justification.data or "").strip()
+        if rating == "green" and initiative.delivery_confidence != "green" \
+                and justification == (initiative.confidence_justification or "").strip():
+            # Back to Green: the reasons given for the lower rating no longer stand. A
+            # justification written afresh with the Green rating is kept.
+            justification = ""
+        initiative.delivery_confidence = rating
+        initiative.confidence_justification = justification
 
 
 class MilestoneForm(VersionedForm, PmoForm):

@@ -13,7 +13,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from workflows import meetings
 from workflows.gate import DECISION_LABELS
+from workflows.lifecycle import IllegalTransition
 
 from .. import access, concurrency
 from ..extensions import db
@@ -21,6 +23,7 @@ from ..htmx import redirect_to, render
 from ..models import AgendaItem, Board, BoardEscalation, Meeting, Minute, RaidItem
 from ..models.base import utcnow
 from ..models.governance import AGENDA_KINDS
+from ..templating import today
 from .agenda import agenda, freeze, previous_actions
 from .blueprint import bp
 from .forms import AgendaItemForm, BoardForm, EscalationForm, HeldForm, MeetingForm, MinuteForm
@@ -170,7 +173,8 @@ def _escalations_sent(meeting: Meeting) -> dict[int, list[BoardEscalation]]:
 def _meeting_page(meeting: Meeting, status: int = 200, held_form: HeldForm | None = None, **context):
     return render("governance/meeting.html", status=status, meeting=meeting, items=agenda(meeting, current_user),
                   kinds=dict(AGENDA_KINDS), decision_labels=DECISION_LABELS, sent=_escalations_sent(meeting),
-                  held_form=held_form or HeldForm(obj=meeting), **context)
+                  held_form=held_form or HeldForm(obj=meeting),
+                  may_hold=meetings.may_hold(meeting.status, meeting.meets_on, today()), **context)
 
 
 @bp.get("/meetings/<int:meeting_id>")
@@ -191,10 +195,13 @@ def mark_held(meeting_id: int):
     form = HeldForm()
     if not form.validate_on_submit():
         return _meeting_page(meeting, 422, held_form=form)
+    if refusal := meetings.hold_refusals(meeting.status, meeting.meets_on, today()):
+        return _meeting_page(meeting, 409, held_form=form, refusal=IllegalTransition(refusal))
 
     def hold():
         freeze(meeting)
-        meeting.status, meeting.held_at, meeting.held_by_id = "held", utcnow(), current_user.id
+        meeting.status = meetings.hold(meeting.status, meeting.meets_on, today())
+        meeting.held_at, meeting.held_by_id = utcnow(), current_user.id
 
     conflict = concurrency.save(form, [meeting], hold)
     if conflict is not None:

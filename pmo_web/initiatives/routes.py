@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from workflows.lifecycle import (
     GATE_TRIGGERS,
+    IRREVERSIBLE_TRIGGERS,
     STAGE_OF,
     STAGES,
     STATE_LABELS,
@@ -211,6 +212,7 @@ def _transition_page(initiative: Initiative, form: TransitionForm, status: int, 
     return render_template("initiatives/transition.html", initiative=initiative, form=form,
                            destination=STATE_LABELS[move["dest"]] if move else None,
                            stops_work=form.trigger in STOPPING_TRIGGERS,
+                           irreversible=form.trigger in IRREVERSIBLE_TRIGGERS,
                            refusal=refusal, refusal_status=status if refusal else None), status
 
 

@@ -15,7 +15,7 @@ import json
 from datetime import date, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -112,10 +112,18 @@ EXCEPTION_SECTIONS = (
 )
 
 
+ISSUED_EXCEPTION = text("kind = 'exception' AND status = 'issued'")
+
+
 class HighlightReport(Versioned, db.Model):
     """One highlight or exception report of an initiative for a period: a draft, then issued."""
 
     __tablename__ = "highlight_reports"
+    # One issued exception report per initiative and period, even when two are issued at once.
+    __table_args__ = (
+        Index("uq_highlight_reports_one_issued_exception", "initiative_id", "period_start", "period_end",
+              unique=True, sqlite_where=ISSUED_EXCEPTION, postgresql_where=ISSUED_EXCEPTION),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)

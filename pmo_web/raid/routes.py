@@ -7,8 +7,11 @@ JavaScript every URL answers with the whole page, the row drawn as its form.
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from .. import access, concurrency
 from ..extensions import db
@@ -35,6 +38,16 @@ def page_context(initiative: Initiative) -> dict:
         "read_only_reason": (None if initiative.state in service.EDITABLE_STATES
                              else service.refusal_reason(initiative)),
     }
+
+
+def counts_context(initiative: Initiative) -> dict:
+    """The log's counts as the page showing it counts them (its filters are in the address the
+    htmx request came from), for refreshing them out of band after a row changes."""
+    current = request.headers.get("HX-Current-URL")
+    args = MultiDict(parse_qsl(urlsplit(current).query)) if current else request.args
+    filters = LogFilters(formdata=args, owners=service.log_owners(initiative))
+    return {"counts": service.kind_counts(initiative), "filters": filters,
+            "shown": len(service.log_items(initiative, filters.query()))}
 
 
 def row_context(initiative: Initiative) -> dict:
@@ -91,8 +104,11 @@ def item_form(initiative: Initiative, kind: str, item: RaidItem | None, prefix: 
     return FORMS[kind](obj=item, prefix=prefix, current_owner_id=item.owner_id if item else None, **extra)
 
 
-def item_saved(initiative: Initiative, item: RaidItem, message: str):
-    """After a save: the row for htmx, post/redirect/get back to the row otherwise."""
+def item_saved(initiative: Initiative, item: RaidItem, message: str, added: bool = False):
+    """After a save: the row for htmx (with the log's counts when it was added), post/redirect/get
+    back to the row otherwise."""
+    if is_partial() and added:
+        return respond(initiative, "raid/_item_added.html", item=item, **counts_context(initiative))
     if is_partial():
         return respond(initiative, "raid/_item_row.html", item=item)
     flash(message, "success")
@@ -132,7 +148,7 @@ def item_new(initiative_id: int):
         form.apply_to(item)
         db.session.add(item)
         db.session.commit()
-        return item_saved(initiative, item, f"{item.kind_label} ‘{item.title}’ added")
+        return item_saved(initiative, item, f"{item.kind_label} ‘{item.title}’ added", added=True)
     return respond(initiative, "raid/_item_form.html", 422 if form.is_submitted() else 200,
                    item=None, item_form=form, editing="new", mode="edit")
 
@@ -167,7 +183,7 @@ def item_remove(initiative_id: int, raid_item_id: int):
         if conflict is None:
             if is_partial():
                 return respond(initiative, "raid/_item_removed_swap.html", item=item,
-                               removed=service.removed_items(initiative))
+                               removed=service.removed_items(initiative), **counts_context(initiative))
             return redirect(url_for(".log", initiative_id=initiative.id, removed=item.id, _anchor="raid-log"), 303)
     status = 409 if conflict else 422 if form.is_submitted() else 200
     return respond(initiative, "raid/_item_remove.html", status, item=item, remove_form=form,
@@ -185,7 +201,7 @@ def item_restore(initiative_id: int, raid_item_id: int):
     db.session.commit()
     if is_partial():
         return respond(initiative, "raid/_item_restored_swap.html", item=item,
-                       removed=service.removed_items(initiative))
+                       removed=service.removed_items(initiative), **counts_context(initiative))
     flash(f"{item.kind_label} ‘{item.title}’ is back in the log", "success")
     return redirect(url_for(".log", initiative_id=initiative.id, _anchor=f"raid-item-{item.id}"), 303)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
-from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..concurrency import VersionedForm
@@ -136,6 +136,8 @@ class IssueForm(VersionedForm, PmoForm):
     """Issue a draft: the button carries the version seen, so a report changed since is not issued."""
 
     submit = SubmitField("Issue this report", widget=GovSubmitInput())
+    # "yes" from the confirmation step (reports/issue_confirm.html): issuing cannot be undone.
+    confirmed = HiddenField("Confirmed", validators=[Optional()])
 
 
 class ConfidenceScaleForm(VersionedForm, PmoForm):

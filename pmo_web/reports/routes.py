@@ -130,11 +130,25 @@ def missing_for_issue(report: HighlightReport) -> list[str]:
     return missing
 
 
+def issued_twin(report: HighlightReport) -> HighlightReport | None:
+    """The exception report already issued for this one's initiative and period, if any: a
+    second may not be issued (the database's uq_highlight_reports_one_issued_exception holds
+    it under concurrency too)."""
+    if not report.is_exception:
+        return None
+    return db.session.scalar(select(HighlightReport).where(
+        HighlightReport.initiative_id == report.initiative_id, HighlightReport.kind == "exception",
+        HighlightReport.status == "issued", HighlightReport.period_start == report.period_start,
+        HighlightReport.period_end == report.period_end, HighlightReport.id != report.id))
+
+
 def show_page(initiative: Initiative, report: HighlightReport, status: int = 200, **context):
     """The report as it reads (and prints): ratings against last period, facts, sections."""
     previous = previous_issued(report)
     facts = report.snapshot if report.is_issued else facts_for(initiative, report.period_start, report.period_end)
     context.setdefault("issue_form", IssueForm(formdata=None, data={"version": concurrency.token(report)}))
+    if not report.is_issued:
+        context.setdefault("twin", issued_twin(report))
     return render("reports/show.html", status=status, initiative=initiative, report=report, previous=previous,
                   comparison=comparison(report, previous), facts=facts, can_write=can_write(initiative),
                   **context)
@@ -233,9 +247,20 @@ def issue(initiative_id: int, report_id: int):
     missing = missing_for_issue(report)
     if not form.validate_on_submit() or missing:
         return show_page(initiative, report, 422, issue_form=form, missing=missing)
+    if (twin := issued_twin(report)) is not None:
+        return show_page(initiative, report, 409, issue_form=form, twin=twin, twin_refused=True)
+    if form.confirmed.data != "yes" and concurrency.submitted_token(form) == concurrency.token(report):
+        # Issuing cannot be undone: ask first, on a page of its own (a draft changed since the
+        # page was drawn is a conflict straight away, below).
+        return render("reports/issue_confirm.html", initiative=initiative, report=report, issue_form=form)
     facts = facts_for(initiative, report.period_start, report.period_end)
+    # Unconfirmed here only when stale: save then refuses it as a conflict, changing nothing.
     conflict = concurrency.save(form, [report], lambda: report.freeze(facts, current_user))
     if conflict is not None:
+        # Issued at the same moment as another exception report of the period: the database's
+        # one-issued-exception index kept the other, which is what the user is told.
+        if (twin := issued_twin(report)) is not None:
+            return show_page(initiative, report, 409, issue_form=form, twin=twin, twin_refused=True)
         return show_page(initiative, report, 409, issue_form=form, conflict=conflict)
     flash(f"{report.kind_label} for {report.period_text} issued", "success")
     return redirect(url_for(".show", initiative_id=initiative.id, report_id=report.id), 303)

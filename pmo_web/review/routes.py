@@ -223,7 +223,7 @@ def benefit_restore(initiative_id: int, benefit_id: int):
     # From the row's own Undo button the row comes back in place; from the deleted list it is
     # added at the top of the register. Either way the deleted list and the totals are refreshed.
     return benefit_saved(initiative, benefit, f"Benefit ‘{benefit.name}’ restored", "review/_benefit_restored.html",
-                         deleted_benefits=deleted_benefits(initiative))
+                         deleted_benefits=deleted_benefits(initiative), in_place=request.args.get("in_place") == "1")
 
 
 @bp.route("/initiatives/<int:initiative_id>/satisfaction", methods=["GET", "POST"])

@@ -4,23 +4,34 @@ A lane shows its LANE_PAGE longest-waiting cards and a "Show more" control for t
 (loaded with htmx, a page at a time), so the board costs the same to draw with 200 live
 initiatives or 20,000: one query counts every lane, one fetches the shown cards with their
 latest priority band (a window function numbers each lane's cards), plus the eager loads
-of owner and department. What a card may do is worked out from its state and the user's
-roles alone (no queries); its Move menu is fetched only when opened.
+of owner and department, and one reads the shown cards' open gate reviews. What a card may
+do is worked out from its state, the user's roles and that review (workflows/: the lifecycle
+and the gate machines); its Move menu is fetched only when opened.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import chain
 
+from flask import url_for
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import lazyload
 
-from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS, TRIGGER_INPUTS, TRIGGER_LABELS, transition_for
+from workflows.gate import OPEN_REVIEW_STATES, GateStep, gate_step
+from workflows.lifecycle import (
+    IRREVERSIBLE_TRIGGERS,
+    STAGE_OF,
+    STAGES,
+    STATE_LABELS,
+    TRIGGER_INPUTS,
+    TRIGGER_LABELS,
+    transition_for,
+)
 
 from .. import access
 from ..extensions import db
-from ..models import Initiative, Score
-from ..workflow import available_triggers
+from ..models import GateReview, Initiative, Score
+from ..workflow import actor_for, available_triggers
 
 # One column per working stage; the triage states (and on hold) are lanes inside their column.
 # Drafts are the requester's own business and ended work is in the portfolio, so neither is here.
@@ -42,12 +53,16 @@ LANE_PAGE = 20
 
 @dataclass(frozen=True)
 class Move:
-    """One trigger a card's Move menu offers, and the column it leads to."""
+    """One thing a card's Move menu offers, and the column it leads to: a lifecycle trigger,
+    or (with `href`, no trigger) the step towards the gate that makes the move."""
 
-    trigger: str
+    trigger: str | None
     label: str
     needs_input: bool
     to_stage: str
+    href: str | None = None
+    # Cannot be undone (workflows.lifecycle.IRREVERSIBLE_TRIGGERS): asks to be confirmed first.
+    confirm: bool = False
 
 
 @dataclass
@@ -75,6 +90,22 @@ class Card:
             if not move.needs_input:
                 by_stage.setdefault(move.to_stage, []).append(move.trigger)
         return {stage: triggers[0] for stage, triggers in by_stage.items() if len(triggers) == 1}
+
+    @property
+    def ways(self) -> dict[str, tuple[str, str]]:
+        """Column -> (action, address) for the columns a drop cannot reach but the Move menu
+        can (a gate, a move asking for details): a refused drop names and links the way."""
+        drops = self.drop_moves
+        ways: dict[str, tuple[str, str]] = {}
+        for move in self.moves:
+            if move.to_stage in COLUMN_LANES and move.to_stage not in drops and move.to_stage != self.initiative.stage:
+                ways.setdefault(move.to_stage, (move.label, move.href or _transition_href(self.initiative, move)))
+        return ways
+
+    @property
+    def shows_confidence(self) -> bool:
+        """Cards in the delivery column say how confident the PMO is of delivery."""
+        return self.initiative.stage == "delivery"
 
 
 @dataclass
@@ -119,35 +150,79 @@ class Column:
         return len(self.lanes) > 1 or self.lanes[0].label != self.label
 
 
-def moves_for(initiative: Initiative, user) -> list[Move]:
-    """The triggers `user` may press on this card now, with where each one leads."""
+def _transition_href(initiative: Initiative, move: Move) -> str:
+    return url_for("initiatives.transition", initiative_id=initiative.id, trigger=move.trigger)
+
+
+def trigger_moves(initiative: Initiative, user) -> list[Move]:
+    """The lifecycle triggers `user` may press on this card now, with where each one leads."""
     return [
         Move(trigger, TRIGGER_LABELS[trigger], bool(TRIGGER_INPUTS[trigger]),
-             STAGE_OF[transition_for(initiative.state, trigger)["dest"]])
+             STAGE_OF[transition_for(initiative.state, trigger)["dest"]], confirm=trigger in IRREVERSIBLE_TRIGGERS)
         for trigger in available_triggers(initiative, user)
     ]
 
 
+def gate_move(initiative: Initiative, user, review: tuple[int, str] | None) -> Move | None:
+    """The step towards the gate that moves this card on (workflows.gate.gate_step), given
+    its open review as (id, state), or None."""
+    step: GateStep | None = gate_step(initiative.state, actor_for(user), review[1] if review else None)
+    if step is None:
+        return None
+    if step.action == "open_review":
+        assert review is not None
+        href = url_for("gates.review", review_id=review[0])
+    else:
+        href = url_for("gates.request_review", initiative_id=initiative.id)
+    return Move(None, step.label, True, STAGE_OF[step.to_state], href)
+
+
+def open_reviews(initiative_ids) -> dict[int, tuple[int, str]]:
+    """Initiative id -> (id, state) of its open gate review, for these initiatives, in one query."""
+    ids = list(initiative_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(GateReview.initiative_id, GateReview.id, GateReview.state)
+        .where(GateReview.state.in_(OPEN_REVIEW_STATES), GateReview.initiative_id.in_(ids))).all()
+    return {initiative_id: (review_id, state) for initiative_id, review_id, state in rows}
+
+
+def moves_for(initiative: Initiative, user) -> list[Move]:
+    """Everything `user` may do on this card now: its lifecycle triggers, then its gate step."""
+    gate = gate_move(initiative, user, open_reviews([initiative.id]).get(initiative.id))
+    return trigger_moves(initiative, user) + ([gate] if gate else [])
+
+
 def _band():
-    """The current priority band of the initiative in the row: the latest scoring's, as overridden."""
+    """The current priority band of the initiative in the row: its own latest scoring's, as overridden.
+
+    Correlated to the row's initiative explicitly: left to auto-correlation, a subquery nested
+    in another subquery found no Initiative to correlate to and took the latest score of any
+    initiative, so every card showed one band.
+    """
     # The latest scoring is the current one (docs/rules.md 3); ids grow with time.
-    later = aliased(Score)
-    latest = select(func.max(later.id)).where(later.initiative_id == Initiative.id).scalar_subquery()
-    band = select(func.coalesce(func.nullif(Score.band_override, ""), Score.band)).where(Score.id == latest)
-    return band.scalar_subquery()
+    return (select(func.coalesce(func.nullif(Score.band_override, ""), Score.band))
+            .where(Score.initiative_id == Initiative.id)
+            .order_by(Score.id.desc()).limit(1)
+            .correlate(Initiative).scalar_subquery())
 
 
 def _cards(rows, user) -> list[Card]:
-    """Cards from (initiative, band) rows. Which moves a card offers depends only on its
-    state and whether `user` owns it (see workflow.available_triggers), so the moves are
-    worked out once per kind of card, not once per card."""
-    moves: dict[tuple[str, bool], list[Move]] = {}
+    """Cards from (initiative, band) rows. Which triggers a card offers depends only on its
+    state and whether `user` owns it (see workflow.available_triggers), so they are worked
+    out once per kind of card, not once per card; the gate steps need the cards' open gate
+    reviews, read in one query for them all."""
+    triggers: dict[tuple[str, bool], list[Move]] = {}
+    reviews = open_reviews(initiative.id for initiative, _band in rows
+                           if gate_step(initiative.state, actor_for(user)) is not None)
     cards = []
     for initiative, band in rows:
         kind = (initiative.state, initiative.owner_id == user.id)
-        if kind not in moves:
-            moves[kind] = moves_for(initiative, user)
-        cards.append(Card(initiative, band, moves[kind]))
+        if kind not in triggers:
+            triggers[kind] = trigger_moves(initiative, user)
+        gate = gate_move(initiative, user, reviews.get(initiative.id))
+        cards.append(Card(initiative, band, triggers[kind] + ([gate] if gate else [])))
     return cards
 
 

@@ -37,6 +37,8 @@ class MoveForm(PmoForm):
     question = TextAreaField("Question", validators=[Optional()])
     answer = TextAreaField("Answer", validators=[Optional()])
     target_id = IntegerField("Target initiative", validators=[Optional()])
+    # "yes" once the user has confirmed a move that cannot be undone (triage/_confirm.html).
+    confirmed = HiddenField("Confirmed", validators=[Optional()])
 
     def inputs(self) -> dict:
         """The inputs the chosen trigger takes, as sent; the lifecycle refuses blanks by name."""

@@ -4,7 +4,16 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from workflows.lifecycle import GuardRefused, WorkflowError
+from workflows.lifecycle import (
+    IRREVERSIBLE_TRIGGERS,
+    STATE_LABELS,
+    GuardRefused,
+    IllegalTransition,
+    NotPermitted,
+    WorkflowError,
+    transition_for,
+    triggers_from,
+)
 
 from .. import access
 from ..errors import workflow_status
@@ -12,9 +21,9 @@ from ..extensions import db
 from ..htmx import is_partial, render
 from ..models import Initiative
 from ..models.base import utcnow
-from ..workflow import fire
+from ..workflow import actor_for, available_triggers, fire, lifecycle_for
 from .blueprint import bp
-from .board import BOARD_STATES, LANE_PAGE, lane_of, load_board, load_cards, moves_for
+from .board import BOARD_STATES, LANE_PAGE, Move, lane_of, load_board, load_cards, moves_for
 from .forms import BoardFilters, MoveForm
 
 
@@ -53,6 +62,24 @@ def moves(initiative_id: int):
                   moves=moves_for(initiative, current_user))
 
 
+@bp.get("/triage/<int:initiative_id>/confirm/<trigger>")
+@access.roles_required("pmo", "admin")
+def confirm(initiative_id: int, trigger: str):
+    """Ask to confirm a move that cannot be undone: in place of the card's Move menu, or a page
+    of its own without JavaScript. A move the user may not make now is refused as the move
+    itself would be."""
+    initiative = access.initiative_or_404(initiative_id)
+    if trigger not in IRREVERSIBLE_TRIGGERS:
+        abort(404)
+    move = next((m for m in moves_for(initiative, current_user) if m.trigger == trigger), None)
+    if move is None:
+        # Not a move the user may make now: say why, as the lifecycle would on firing it.
+        reasons = lifecycle_for(initiative).refusals(trigger, actor_for(current_user))
+        error = IllegalTransition if trigger not in triggers_from(initiative.state) else NotPermitted
+        return _refused(initiative, BoardFilters(formdata=request.args), error(reasons))
+    return _confirmation(initiative, BoardFilters(formdata=request.args), move)
+
+
 @bp.post("/triage/<int:initiative_id>/move")
 @access.roles_required("pmo", "admin")
 def move(initiative_id: int):
@@ -63,6 +90,10 @@ def move(initiative_id: int):
     try:
         if not form.validate_on_submit():
             raise GuardRefused(form.problems())
+        if needs_confirming(initiative, form):
+            # A drop (or a stale page) sends an irreversible move unconfirmed: ask first.
+            move = next(m for m in moves_for(initiative, current_user) if m.trigger == form.trigger.data)
+            return _confirmation(initiative, filters, move, form.inputs())
         fire(initiative, form.trigger.data, current_user, **form.inputs())
     except WorkflowError as refusal:
         db.session.rollback()
@@ -103,3 +134,24 @@ def _refused(initiative: Initiative, filters: BoardFilters, refusal: WorkflowErr
     # The whole board, for normal navigation or when the card has left it (someone else moved it).
     context = _board_context(filters, refused=initiative, refusal=refusal)
     return render("triage/board.html", "triage/_board.html", status=status, refusal_off_board=not on_board, **context)
+
+
+def needs_confirming(initiative: Initiative, form: MoveForm) -> bool:
+    """An irreversible move, not yet confirmed, that would otherwise be made (a move the
+    lifecycle refuses is refused straight away, not confirmed first)."""
+    trigger = form.trigger.data
+    return (trigger in IRREVERSIBLE_TRIGGERS and form.confirmed.data != "yes"
+            and trigger in available_triggers(initiative, current_user)
+            and not lifecycle_for(initiative).refusals(trigger, actor_for(current_user), **form.inputs()))
+
+
+def _confirmation(initiative: Initiative, filters: BoardFilters, move: Move, inputs: dict | None = None):
+    """The confirmation step for `move` (carrying the `inputs` sent with it): for htmx in
+    place of the card's Move menu."""
+    response = render("triage/confirm.html", "triage/_confirm.html", initiative=initiative, filters=filters,
+                      move=move, inputs=inputs or {},
+                      destination=STATE_LABELS[transition_for(initiative.state, move.trigger)["dest"]])
+    if is_partial():
+        response.headers["HX-Retarget"] = f"#moves-{initiative.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response

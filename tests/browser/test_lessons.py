@@ -124,6 +124,21 @@ def test_add_edit_delete_and_undo_a_lesson_inline(axe_page_as, live_app, initiat
     no_violations(page, "undoing a delete")
     with live_app.app_context():
         assert db.session.get(Lesson, lesson_id).deleted_at is None
+
+    # Deleted again, then restored from the deleted list rather than the row's Undo: the
+    # "deleted / Undo" row goes, and the one row with the lesson's id is the lesson itself.
+    page.get_by_role("link", name="Delete Pilot the cameras on one shift").click()
+    page.get_by_role("button", name="Delete lesson").click()
+    expect(page.get_by_role("button", name="Undo deleting Pilot the cameras on one shift")).to_be_focused()
+    page.locator("#deleted-lessons").get_by_role("button", name="Restore Pilot the cameras on one shift").click()
+    expect(page.locator("#deleted-lessons")).not_to_contain_text("Pilot the cameras on one shift")
+    expect(page.locator(row_selector)).to_have_count(1)
+    expect(page.locator(row_selector)).to_contain_text("Ch Insp. Patel")
+    expect(page.locator(row_selector)).not_to_contain_text("deleted.")
+    expect(page.get_by_role("button", name=re.compile(r"^Undo deleting"))).to_have_count(0)
+    assert page.evaluate("[...document.querySelectorAll('[id]')].length === "
+                         "new Set([...document.querySelectorAll('[id]')].map((e) => e.id)).size")  # ids unique
+    no_violations(page, "restoring a lesson from the deleted list")
     still_same_page(page)
 
 

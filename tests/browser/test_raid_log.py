@@ -64,6 +64,9 @@ def test_add_edit_cancel_remove_and_undo_a_risk_inline(pmo_page, live_app, initi
     page.wait_for_load_state("load")  # htmx ready: a click before then would load a whole page
     no_violations(page, "opening the RAID log")
     add = page.get_by_role("button", name="Add item")
+    kinds = page.get_by_role("navigation", name="Kinds of item")
+    expect(kinds).to_contain_text("All items (0)")
+    expect(page.locator("#raid-log caption")).to_have_text("0 items")
 
     # A new risk row opens at the top, focus in its first field.
     page.get_by_label("Add to the log").select_option("risk")
@@ -109,6 +112,11 @@ def test_add_edit_cancel_remove_and_undo_a_risk_inline(pmo_page, live_app, initi
     expect(row).to_contain_text("Very high")  # 4 x 5 = 20, worked out, not typed
     wait_for_focus_in(page, f"#{row_id}")
     assert focused_text(page).startswith("Edit")
+    # The counts follow without a reload (out of band), and the empty log's line has gone.
+    expect(kinds).to_contain_text("All items (1)")
+    expect(kinds).to_contain_text("Risks (1)")
+    expect(page.locator("#raid-log caption")).to_have_text("1 item")
+    expect(page.get_by_text("Nothing has been logged yet.")).to_have_count(0)
     no_violations(page, "saving a new risk")
 
     # Edit, change the title, then Escape: the row as it was, focus back on its Edit link.

@@ -3,6 +3,7 @@ refused draft, save it, issue it, and read it beside the previous report, with a
 no WCAG A/AA violation on any page on the way, and the print link and print layout working."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -69,6 +70,11 @@ def test_write_and_issue_a_highlight_report(axe_page_as, initiative_id):
     no_violations(page, "saving the draft")
 
     page.get_by_role("button", name="Issue this report").click()
+    # Issuing cannot be undone: a page asks first.
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Issue the highlight report for .*\?$"))
+    expect(page.get_by_text("An issued report cannot be changed or withdrawn.")).to_be_visible()
+    axe_finds_nothing(page, "asking to confirm the issue")
+    page.get_by_role("button", name="Yes, issue this report").click()
     expect(page.locator(".govuk-tag", has_text="Issued")).to_be_visible()
     cost_row = page.get_by_role("row", name="Cost")
     expect(cost_row).to_contain_text("Red")

@@ -72,6 +72,7 @@ MATRIX: dict[str, Access] = {
     "triage.move": Access(MANAGERS, state="triage", method="POST"),
     "triage.lane": Access(MANAGERS, values={"lane": "submitted"}),
     "triage.moves": Access(MANAGERS, state="submitted"),
+    "triage.confirm": Access(MANAGERS, state="triage", values={"trigger": "accept"}),
     "scoring.score": Access(MANAGERS, state="scoring"),
     "scoring.preview": Access(MANAGERS, state="scoring", method="POST"),
     "scoring.backlog": Access(frozenset({"pmo", "admin", "approver"})),

@@ -338,7 +338,8 @@ FORMS: dict[str, Form] = {
         prepare=lambda w: _set_state(w, "triage", "triage")),
     "triage.move:reject": Form(
         "triage.move", "pmo", ("reason",), (_hub("triage", "requester"),),
-        url=_initiative("triage"), fixed={"trigger": "reject"}, undrawn=True, form_page="triage.board",
+        url=_initiative("triage"), fixed={"trigger": "reject", "confirmed": "yes"}, undrawn=True,
+        form_page="triage.board",
         prepare=lambda w: _set_state(w, "triage", "triage")),
 
     # Scoring, with a band override and its reason.

@@ -285,7 +285,7 @@ SAVES = [
     Save("intake.edit", "requester", {"title": "Probe", "save_draft": "y"}),
     Save("intake.similar", "requester", {"title": "Probe", "description": "d"}, page=False),
     Save("initiatives.transition", "pmo", {"confirm": "y"}),
-    Save("triage.move", "pmo", {"trigger": "accept"}, page=False),
+    Save("triage.move", "pmo", {"trigger": "accept", "confirmed": "yes"}, page=False),
     Save("scoring.score", "pmo", {"alignment_*": "3", "rationale": "Probe", "save": "y"}),
     Save("scoring.preview", "pmo", {"urgency": "3", "complexity": "3", "desirability": "3", "alignment_*": "3"},
          page=False),
@@ -360,7 +360,7 @@ SAVES = [
     # Highlight and exception reports (the world has an issued report and a draft on each initiative).
     Save("reports.new", "pmo"),
     Save("reports.edit", "pmo", {"achievements": "Probe"}),
-    Save("reports.issue", "pmo", {"version": "1"}, page=False),
+    Save("reports.issue", "pmo", {"version": "1", "confirmed": "yes"}, page=False),
     Save("reports.confidence_scale_setting", "admin", {"scale": "three_point"}),
     # Notifications: the world's first notification is the PMO's (a RAID item made with the PMO as owner).
     Save("notifications.mark_read", "pmo", {"notification_id": "1"}, page=False),

@@ -239,3 +239,42 @@ def test_page_loads_in_a_fixed_number_of_queries(client, auth, users, initiative
         factories.make_lesson(initiative, logged_by_id=users["admin"].id)
     db.session.commit()
     assert count_queries() == few
+
+
+@pytest.mark.parametrize("before", ["amber", "amber_red", "red", "amber_green"])
+def test_back_to_green_the_old_ratings_justification_is_cleared_and_not_shown(client, auth, users, initiative,
+                                                                               before):
+    """The justification the form carries over from the lower rating no longer stands once delivery
+    confidence goes back to Green; one written afresh with Green is kept."""
+    reason = f"Reasons for {before}: the supplier is three weeks late."
+    initiative.delivery_confidence, initiative.confidence_justification = before, reason
+    db.session.commit()
+    auth.login(users["pmo"])
+    assert reason in client.get(page_url(initiative)).get_data(as_text=True)
+    data = valid_details(users, delivery_confidence="green", confidence_justification=reason,
+                         version=str(initiative.version))
+    assert client.post(page_url(initiative), data=data).status_code == 303
+    saved = reload(initiative)
+    assert (saved.delivery_confidence, saved.confidence_justification) == ("green", "")
+    page = client.get(page_url(initiative)).get_data(as_text=True)
+    assert "supplier is three weeks late" not in page
+    # Written afresh with Green, it is kept; staying Green keeps it too.
+    data = valid_details(users, delivery_confidence="green", confidence_justification="Delivered early.",
+                         version=str(saved.version))
+    assert client.post(page_url(initiative), data=data).status_code == 303
+    again = reload(initiative)
+    assert again.confidence_justification == "Delivered early."
+    data = valid_details(users, delivery_confidence="green", confidence_justification="Delivered early.",
+                         version=str(again.version))
+    assert client.post(page_url(initiative), data=data).status_code == 303
+    assert reload(initiative).confidence_justification == "Delivered early."
+
+
+def test_a_justification_is_kept_while_the_rating_stays_below_green(client, auth, users, initiative):
+    initiative.delivery_confidence, initiative.confidence_justification = "red", "Supplier in administration."
+    db.session.commit()
+    auth.login(users["pmo"])
+    data = valid_details(users, delivery_confidence="amber", confidence_justification="Supplier in administration.",
+                         version=str(initiative.version))
+    assert client.post(page_url(initiative), data=data).status_code == 303
+    assert reload(initiative).confidence_justification == "Supplier in administration."

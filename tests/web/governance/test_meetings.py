@@ -145,7 +145,7 @@ def test_marking_held_freezes_the_agenda(client, auth, users, boards, portfolio)
 
 def test_a_stale_hold_is_a_conflict(client, auth, users, boards, portfolio):
     auth.login(users["pmo"])
-    meeting = make_meeting(boards["corporate"])
+    meeting = make_meeting(boards["corporate"], days=0)
     db.session.commit()
     fields = form_of(client, url_for("governance.meeting", meeting_id=meeting.id))
     meeting.location = "Moved by someone else"
@@ -236,7 +236,7 @@ def test_minutes_wait_for_the_meeting_to_be_held(client, auth, users, boards):
 def test_escalation_is_recorded_and_reaches_the_executive_boards_next_agenda(client, auth, users, boards, portfolio):
     auth.login(users["pmo"])
     layer_meeting = make_meeting(boards["layer"], days=0)
-    executive_meeting = make_meeting(boards["executive"], days=10)
+    executive_meeting = make_meeting(boards["executive"], days=0)  # later the same day: held once it has met
     db.session.commit()
     assert hold(client, layer_meeting).status_code == 303
     item = db.session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == layer_meeting.id))
@@ -437,3 +437,34 @@ def test_board_pack_has_the_papers_and_the_last_meetings_actions(client, auth, u
     assert "Supplier in administration" in body  # the red initiative's delivery status
     assert "Report the savings to finance" in body and "Head of Change" in body
     assert "app-board-pack" in body
+
+
+# ------------------------------------------------------------------ not before the day
+
+
+@pytest.mark.parametrize("days", [1, 30])
+def test_a_meeting_in_the_future_cannot_be_marked_held_before_its_day(client, auth, users, boards, portfolio,
+                                                                     test_clock, days):
+    auth.login(users["pmo"])
+    meeting = make_meeting(boards["corporate"], days=days)
+    db.session.commit()
+    body = page(client, "governance.meeting", meeting_id=meeting.id)
+    assert "Mark as held" not in body  # no button to press before the day
+    day = f"{meeting.meets_on.day} {meeting.meets_on:%B %Y}"
+    assert f"The meeting can be marked as held on {day} or after" in body
+    # A post all the same (an old page, a crafted request) is refused, saying why; nothing frozen.
+    response = client.post(url_for("governance.mark_held", meeting_id=meeting.id),
+                           data={"version": str(meeting.version)})
+    assert response.status_code == 409
+    refused = response.get_data(as_text=True)
+    assert "The meeting cannot be marked as held yet" in refused
+    assert f"The meeting is on {day}: it can be marked as held on that day or after" in refused
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).status == "planned"
+    assert db.session.scalar(select(func.count(AgendaItem.id))) == 0
+    # On the day it can.
+    test_clock.shift(timedelta(days=days))
+    assert "Mark as held" in page(client, "governance.meeting", meeting_id=meeting.id)
+    assert hold(client, meeting).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).status == "held"

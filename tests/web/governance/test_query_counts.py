@@ -36,7 +36,7 @@ def build(users, size: int) -> dict:
         db.session.add(BoardEscalation(from_board_id=layer.id, from_meeting_id=layer_meeting.id,
                                        agenda_item_id=item.id, to_board_id=corporate.id, note="Up",
                                        escalated_by_id=users["pmo"].id))
-    planned = make_meeting(corporate, days=7)
+    planned = make_meeting(corporate, days=0)  # today: it may be marked held
     db.session.commit()
     return {"planned": planned, "layer": layer_meeting}
 

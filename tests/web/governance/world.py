@@ -64,7 +64,7 @@ def add_governance_rows(pmo_user) -> GovernanceRows:
     item = AgendaItem(meeting_id=held.id, kind="other", position=1, title="Cloud hosting strategy",
                       added_by_id=pmo_user.id)
     db.session.add(item)
-    planned = make_meeting(layer, days=14)
+    planned = make_meeting(layer, days=0)  # meets today: still planned, and may be marked held
     db.session.flush()
     return GovernanceRows(executive.id, corporate.id, layer.id, held.id, planned.id, item.id)
 

@@ -359,3 +359,21 @@ def test_the_review_page_keeps_the_same_inline_log(client, auth, users):
     # A delete there refreshes its deleted list out of band, so the page must have one.
     assert 'id="deleted-lessons"' in body
     assert f'hx-get="/initiatives/{initiative.id}/lessons/new"' in body
+
+
+def test_restoring_from_the_deleted_list_takes_away_the_stale_deleted_row(client, auth, users):
+    """From the deleted list the restored row is added at the top of the log: the "deleted / Undo"
+    row still standing in its place is removed out of band, so no two rows share the id. From the
+    row's own Undo the row is replaced in place, and nothing else is removed."""
+    initiative = make(users, "benefits_review")
+    lesson = factories.make_lesson(initiative, title="Soon back")
+    db.session.commit()
+    auth.login(users["pmo"])
+    client.post(url("delete", initiative, lesson), headers=HX)
+    body = client.post(url("restore", initiative, lesson), headers=HX).get_data(as_text=True)
+    assert body.lstrip().startswith(f'<tr class="govuk-table__row" id="lesson-{lesson.id}">')
+    assert body.count(f'id="lesson-{lesson.id}"') == 2
+    assert re.search(rf'<template>\s*<tr id="lesson-{lesson.id}" hx-swap-oob="delete"></tr>\s*</template>', body)
+    client.post(url("delete", initiative, lesson), headers=HX)
+    in_place = client.post(url("restore", initiative, lesson, in_place="1"), headers=HX).get_data(as_text=True)
+    assert in_place.count(f'id="lesson-{lesson.id}"') == 1 and 'hx-swap-oob="delete"' not in in_place

@@ -625,3 +625,56 @@ def test_an_unknown_board_is_refused(client, auth, users, initiative, risk):
                                       f"escalate-{risk.id}-version": "1"})
     assert response.status_code == 422
     assert reload(risk).escalated is False
+
+
+# ------------------------------------------------------------------------------ counts after a change
+
+
+def oob_counts(body: str) -> dict:
+    """The counts an htmx answer refreshes out of band: the kind navigation, the caption and the
+    line under an empty table."""
+    nav = re.search(r'<nav id="raid-kinds"[^>]*hx-swap-oob="true"[^>]*>(.*?)</nav>', body, re.S)
+    caption = re.search(r'<span id="raid-log-count" hx-swap-oob="true">([^<]*)</span>', body)
+    empty = re.search(r'<div id="raid-log-empty" hx-swap-oob="true">(.*?)</div>', body, re.S)
+    assert nav and caption and empty, body
+    links = [re.sub(r"<[^>]+>", "", text).strip() for text in re.findall(r"<a [^>]*>(.*?)</a>", nav.group(1), re.S)]
+    return {"kinds": links, "caption": caption.group(1), "empty": re.sub(r"<[^>]+>|\s+", " ", empty.group(1)).strip()}
+
+
+def test_adding_an_item_inline_updates_the_logs_counts_out_of_band(client, auth, users, initiative):
+    factories.make_raid_item(initiative, "issue", owner_id=users["pmo"].id)
+    factories.make_raid_item(initiative, "issue", owner_id=users["pmo"].id)
+    db.session.commit()
+    auth.login(users["pmo"])
+    page = client.get(log_url(initiative, kind="risk")).get_data(as_text=True)
+    assert '<span id="raid-log-count">0 risks</span>' in page and "No items match these filters." in page
+    data = new_data("risk", title="Data migration fails", likelihood="4", impact="5", status="open",
+                    review_date=boxes(TODAY + timedelta(days=7)), owner_id="", category="", response="",
+                    description="", mitigation="", proximity_date=boxes(None))
+    headers = {**HTMX, "HX-Current-URL": "http://localhost" + log_url(initiative, kind="risk")}
+    body = client.post(new_url(initiative), data=data, headers=headers).get_data(as_text=True)
+    assert body.lstrip().startswith('<tr class="govuk-table__row" id="raid-item-')
+    assert oob_counts(body) == {
+        "kinds": ["All items (3)", "Risks (1)", "Assumptions (0)", "Issues (2)", "Dependencies (0)"],
+        "caption": "1 risk", "empty": ""}
+    # On the unfiltered log the caption counts every item.
+    data["raid-item-new-title"] = "Second risk"
+    headers["HX-Current-URL"] = "http://localhost" + log_url(initiative)
+    body = client.post(new_url(initiative), data=data, headers=headers).get_data(as_text=True)
+    assert oob_counts(body) == {
+        "kinds": ["All items (4)", "Risks (2)", "Assumptions (0)", "Issues (2)", "Dependencies (0)"],
+        "caption": "4 items", "empty": ""}
+
+
+def test_removing_and_restoring_an_item_update_the_counts_too(client, auth, users, initiative, risk):
+    auth.login(users["pmo"])
+    url = url_for("raid.item_remove", initiative_id=initiative.id, raid_item_id=risk.id)
+    headers = {**HTMX, "HX-Current-URL": "http://localhost" + log_url(initiative)}
+    body = client.post(url, data={f"remove-{risk.id}-version": "1"}, headers=headers).get_data(as_text=True)
+    assert oob_counts(body) == {
+        "kinds": ["All items (0)", "Risks (0)", "Assumptions (0)", "Issues (0)", "Dependencies (0)"],
+        "caption": "0 items", "empty": "Nothing has been logged yet."}
+    restore = url_for("raid.item_restore", initiative_id=initiative.id, raid_item_id=risk.id)
+    body = client.post(restore, headers=headers).get_data(as_text=True)
+    assert oob_counts(body)["kinds"][:2] == ["All items (1)", "Risks (1)"]
+    assert oob_counts(body)["caption"] == "1 item"

@@ -164,7 +164,8 @@ def test_a_stale_draft_is_a_409_conflict_and_nothing_saved(client, auth, users, 
 
 
 def issue(client, initiative, report):
-    return client.post(url("issue", initiative, report), data={"version": str(report.version)})
+    """Issue `report`, confirmed (test_issuing_asks_for_confirmation_first covers the question)."""
+    return client.post(url("issue", initiative, report), data={"version": str(report.version), "confirmed": "yes"})
 
 
 def test_issuing_freezes_the_report_against_later_changes(client, auth, users, initiative):

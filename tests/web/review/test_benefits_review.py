@@ -428,3 +428,14 @@ def test_a_closed_initiatives_benefits_cannot_be_deleted(client, auth, users):
     auth.login(users["pmo"])
     assert client.post(delete_url(closed, kept), headers=HTMX).status_code == 409
     assert reload(kept).deleted_at is None
+
+
+def test_restoring_a_benefit_from_the_deleted_list_takes_away_the_stale_deleted_row(
+        client, auth, users, initiative, benefit):
+    auth.login(users["pmo"])
+    client.post(delete_url(initiative, benefit), headers=HTMX)
+    body = client.post(restore_url(initiative, benefit), headers=HTMX).get_data(as_text=True)
+    assert f'<tr id="benefit-{benefit.id}" hx-swap-oob="delete"></tr>' in body
+    client.post(delete_url(initiative, benefit), headers=HTMX)
+    in_place = client.post(restore_url(initiative, benefit, in_place="1"), headers=HTMX).get_data(as_text=True)
+    assert 'hx-swap-oob="delete"' not in in_place and f'id="benefit-{benefit.id}"' in in_place

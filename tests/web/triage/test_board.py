@@ -99,7 +99,11 @@ def test_a_cards_move_menu_is_fetched_on_demand_as_a_fragment_or_a_page(client, 
     menu = fragment.get_data(as_text=True)
     assert "<html" not in menu and f'id="moves-{initiative.id}"' in menu
     assert f'href="/initiatives/{initiative.id}/transitions/reject"' in menu  # asks for a reason
-    assert 'name="trigger" value="accept"' in menu and 'name="csrf_token"' in menu
+    assert f'href="/triage/{initiative.id}/confirm/accept"' in menu  # asks to confirm: it cannot be undone
+    submitted = factories.make_initiative(owner=users["requester"], state="submitted")
+    db.session.commit()
+    menu = client.get(f"/triage/{submitted.id}/moves", headers=HTMX).get_data(as_text=True)
+    assert 'name="trigger" value="start_triage"' in menu and 'name="csrf_token"' in menu
     page = client.get(f"/triage/{initiative.id}/moves").get_data(as_text=True)
     assert "<html" in page and f"Move {initiative.reference}" in page
 
@@ -204,7 +208,8 @@ def test_moving_a_card_fires_the_trigger_and_the_card_changes_column(client, aut
     initiative = factories.make_initiative(owner=users["requester"], state="triage")
     db.session.commit()
     auth.login(users["pmo"])
-    response = client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept"}, headers=HTMX)
+    response = client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept", "confirmed": "yes"},
+                           headers=HTMX)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in page and page.startswith('<div id="board"')
@@ -265,7 +270,8 @@ def test_only_the_pmo_may_move_cards(client, auth, users, role):
     initiative = factories.make_initiative(owner=users["requester"], state="triage")
     db.session.commit()
     auth.login(users[role])
-    assert client.post(f"/triage/{initiative.id}/move", data={"trigger": "accept"}).status_code == 403
+    assert client.post(f"/triage/{initiative.id}/move",
+                       data={"trigger": "accept", "confirmed": "yes"}).status_code == 403
     assert state_of(initiative) == "triage"
 
 
@@ -290,3 +296,46 @@ def test_the_board_loads_in_a_fixed_number_of_queries(client, auth, users):
 
     auth.login(users["pmo"])
     assert statements_for_board(5) == statements_for_board(25)
+
+
+def band_shown(card: str) -> str:
+    """The priority band a card writes out: "High" ... or "Not scored yet"."""
+    if "Not scored yet" in card:
+        assert "priority</strong>" not in card
+        return "Not scored yet"
+    bands = re.findall(r'<strong class="govuk-tag [^"]*">(\w+) priority</strong>', card)
+    assert len(bands) == 1, card
+    return bands[0]
+
+
+def test_each_card_shows_its_own_initiatives_latest_band_as_overridden(client, auth, users):
+    """Each card's band comes from its own initiative's latest scoring (with its override), never
+    another's: the scores are written in an interleaved order so the latest score anywhere, or the
+    latest of a neighbour, would show the wrong band on some card."""
+    pmo = users["pmo"]
+    states = ("triage", "scoring", "scoring", "business_case", "delivery", "scoring", "on_hold", "benefits_review")
+    made = [factories.make_initiative(owner=users["requester"], state=state) for state in states]
+    # (initiative index, band, override) in the order written; ids grow with time.
+    scorings = [
+        (1, "High", ""), (2, "Low", ""), (3, "Medium", "High"), (1, "Low", ""),  # 1: High superseded by Low
+        (4, "High", ""), (5, "Low", "Medium"), (2, "Medium", ""), (6, "High", "Low"),  # 2: Low then Medium
+        (7, "Medium", ""), (4, "Medium", "Low"), (5, "High", ""),  # 4 overridden later; 5's override superseded
+    ]
+    expected = {initiative.id: "Not scored yet" for initiative in made}
+    for index, band, override in scorings:
+        score = factories.make_score(made[index], pmo, band=band)
+        score.band_override = override
+        expected[made[index].id] = override or band
+    # The very latest score belongs to an initiative whose override says otherwise.
+    last = factories.make_score(made[3], pmo, band="Low")
+    last.band_override = "Medium"
+    expected[made[3].id] = "Medium"
+    db.session.commit()
+    assert made[0].id in expected and expected[made[0].id] == "Not scored yet"
+    auth.login(pmo)
+    page = client.get("/triage").get_data(as_text=True)
+    assert {i.id: band_shown(card_of(page, i)) for i in made} == expected
+    # One card at a time (after a refused move) tells the same story.
+    for initiative in made:
+        response = client.post(f"/triage/{initiative.id}/move", data={"trigger": "close"}, headers=HTMX)
+        assert band_shown(response.get_data(as_text=True)) == expected[initiative.id]
