@@ -402,10 +402,10 @@ def test_below_the_minimum_rank_boards_are_closed(client, auth, boards):
     assert "Boards" not in client.get(url_for("auth.index"), follow_redirects=True).get_data(as_text=True)
 
 
-def test_the_nav_offers_boards_to_readers(client, auth, users, boards):
+def test_the_registers_hub_offers_boards_to_readers(client, auth, users, boards):
     auth.login(users["viewer"])
-    body = client.get(url_for("governance.boards")).get_data(as_text=True)
-    assert 'href="/boards"' in body
+    assert 'href="/registers"' in client.get(url_for("governance.boards")).get_data(as_text=True)
+    assert 'href="/boards"' in client.get("/registers").get_data(as_text=True)
 
 
 def test_raid_escalation_offers_the_boards_set_up(client, auth, users, boards):
