@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from workflows.lifecycle import CASED_STATES, DELIVERED_STATES
+
 from .extensions import db
 from .models import Benefit, Initiative, Lesson, RaidItem
 
@@ -26,8 +28,8 @@ if TYPE_CHECKING:
     from .demo import Cast
 
 # Initiatives far enough on to keep a RAID log, and those whose log is history.
-LOGGED_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed")
-FINISHED_STATES = ("benefits_review", "closed")
+LOGGED_STATES = CASED_STATES
+FINISHED_STATES = DELIVERED_STATES
 CORPORATE_DELIVERY_BOARD = "Corporate Delivery Board"
 CHIEF_OFFICER_GROUP = "Chief Officer Group"
 # What an hour of officer or staff time released is worth, fully loaded (salary, on-costs,

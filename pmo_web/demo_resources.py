@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
+from workflows.lifecycle import IN_DELIVERY_STATES
+
 from .extensions import db
 from .models import Allocation, Assignment, DemandLine, DemandMonth, Department, Initiative, Leave, Person, Skill
 from .models.resources import add_default_skills
@@ -71,7 +73,7 @@ OFFICERS = ("Ellie Turner", "Josh Bennett")
 LEAVE = {"Owen Davies": {3: "0.50", 4: "0.25"}, "Sarah Whitfield": {4: "0.25", 8: "0.15"},
          "Catherine Boyd": {8: "0.20"}, "Priyanka Desai": {4: "0.20"}, "Ellie Turner": {6: "0.30"}}
 
-COMMITTED = ("delivery", "on_hold")
+COMMITTED = IN_DELIVERY_STATES
 
 
 def seed(today: date) -> None:

@@ -38,6 +38,8 @@ TERMINAL_STATES: frozenset[str] = frozenset({"closed", "rejected", "withdrawn", 
 # Named groups of states: every group the app asks about is named here, once, and imported
 # wherever it is needed (no screen or service keeps its own list).
 OPEN_STATES: tuple[str, ...] = tuple(state for state in STATES if state not in TERMINAL_STATES)
+# Live: asked for (past the requester's draft) and not ended. A RAID log is kept while live.
+LIVE_STATES: tuple[str, ...] = tuple(state for state in OPEN_STATES if state != "draft")
 # Ended without being delivered: every way out but closure.
 STOPPED_STATES: tuple[str, ...] = tuple(state for state in STATES if state in TERMINAL_STATES - {"closed"})
 # Ended by someone's decision, whose reason the initiative keeps as its outcome.
@@ -54,6 +56,8 @@ DELIVERED_STATES: tuple[str, ...] = ("benefits_review", "closed")
 DELIVERY_STATES: tuple[str, ...] = (*IN_DELIVERY_STATES, *DELIVERED_STATES)
 # Has a business case: from the business case stage on.
 CASED_STATES: tuple[str, ...] = ("business_case", *DELIVERY_STATES)
+# Before any business case: the request, triage and scoring stages.
+BEFORE_CASE_STATES: tuple[str, ...] = tuple(state for state in OPEN_STATES if state not in CASED_STATES)
 # Whose business case screen applies: every state with a case, and cancelled work's.
 CASE_STATES: tuple[str, ...] = (*CASED_STATES, "cancelled")
 # Whose lessons log is shown: from delivery on; stopped work keeps its log to be read.
@@ -209,6 +213,8 @@ MERGEABLE_STATES: tuple[str, ...] = tuple(
     state for state in STATES for t in TRANSITIONS
     if t["trigger"] == "merge" and state in ([t["source"]] if isinstance(t["source"], str) else t["source"])
 )
+# A duplicate is merged into live work: still open and past its draft.
+MERGE_TARGET_STATES: tuple[str, ...] = LIVE_STATES
 # Where the triage decision leads (accepted to scoring, rejected or merged), and the
 # investment decision at Gate 2 (delivery or rejected): the moves whose time is measured.
 TRIAGE_DECISION_STATES: tuple[str, ...] = ("scoring", "rejected", "merged")
@@ -547,6 +553,21 @@ class Lifecycle:
         transition = transition_for(from_state, trigger)
         assert transition is not None  # GATE_MOVES and TRANSITIONS are kept in step by tests
         return reasons + self._guard_failures(transition, {})
+
+    def require_button(self, trigger: str, actor: Actor, reference: str) -> None:
+        """Refuse a button ``actor`` cannot press now, before asking them to fill it in.
+
+        Raises IllegalTransition (not possible from this state) or NotPermitted (a gate's
+        move, or not an action the actor's role allows here). Guards wait for the press.
+        """
+        label = TRIGGER_LABELS[trigger]
+        if trigger not in triggers_from(self.state):
+            raise IllegalTransition([f"{label} is not possible from {STATE_LABELS[self.state]}"])
+        if trigger in GATE_TRIGGERS:
+            raise NotPermitted([f"{label} happens only through a gate decision"])
+        if trigger not in self.available_triggers(actor):
+            raise NotPermitted([f"You cannot {label.lower()} {reference}: "
+                                "it is not an action your role allows on this initiative"])
 
     # -- acting
 

@@ -15,7 +15,15 @@ from itertools import chain
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, lazyload
 
-from workflows.lifecycle import STAGE_OF, STAGES, STATE_LABELS, TRIGGER_INPUTS, TRIGGER_LABELS, transition_for
+from workflows.lifecycle import (
+    LIVE_STATES,
+    STAGE_OF,
+    STAGES,
+    STATE_LABELS,
+    TRIGGER_INPUTS,
+    TRIGGER_LABELS,
+    transition_for,
+)
 
 from .. import access
 from ..extensions import db
@@ -25,12 +33,8 @@ from ..workflow import available_triggers
 # One column per working stage; the triage states (and on hold) are lanes inside their column.
 # Drafts are the requester's own business and ended work is in the portfolio, so neither is here.
 COLUMN_LANES: dict[str, tuple[str, ...]] = {
-    "request": ("submitted",),
-    "triage": ("triage", "info_requested"),
-    "scoring": ("scoring",),
-    "business_case": ("business_case",),
-    "delivery": ("delivery", "on_hold"),
-    "benefits_review": ("benefits_review",),
+    stage: tuple(state for state in LIVE_STATES if STAGE_OF[state] == stage)
+    for stage, _label in STAGES if stage != "closed"
 }
 BOARD_STATES: tuple[str, ...] = tuple(chain.from_iterable(COLUMN_LANES.values()))
 STAGE_LABELS = dict(STAGES)
