@@ -73,6 +73,20 @@ EDIT_RULES: dict[str, EditRule] = {
         "Demand is stated from the business case until delivery ends; {reference} is in {state}"),
 }
 
+# Each kind of record as the rules name it (docs/rules.md 1).
+KIND_LABELS: dict[str, str] = {
+    "business_case": "Business case",
+    "score": "Score",
+    "delivery": "Delivery details and milestones",
+    "lessons": "Lessons log",
+    "highlight_report": "Highlight reports (until issued)",
+    "benefit_actuals": "Benefit actuals",
+    "benefits": "Benefits (added, changed, removed)",
+    "satisfaction": "Stakeholder satisfaction",
+    "booking": "People's bookings",
+    "demand": "Demand for skills",
+}
+
 # Records that freeze once issued, whatever the initiative's state.
 FROZEN_REFUSALS: dict[str, str] = {
     "highlight_report": "This report has been issued: it is a frozen snapshot and cannot be changed",
