@@ -264,8 +264,7 @@ def measure(app, ctx: dict, case: Case, requests: int) -> dict | None:
 
 
 def run_database(db_name: str, url: str, requests: int, only: set[str] | None, echo) -> list[dict]:
-    from pmo_web.cli import DEMO_PASSWORD
-    from pmo_web.demo import seed
+    from pmo_web.demo import DEMO_PASSWORD, seed
     from pmo_web.extensions import db
     from pmo_web.scale import Sizes, seed_scale
 

@@ -46,6 +46,23 @@ def roles_required(*roles: str):
     return decorate
 
 
+def portfolio_readers_only(view=None, *, description: str | None = None):
+    """Decorator: the signed-in user must be able to read the portfolio (can_read_portfolio:
+    the PMO, approvers, admins, and others from the minimum rank), else 403."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can_read_portfolio(current_user):
+                abort(403, description=description)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
+
+
 def is_unsubmitted(initiative: Initiative) -> bool:
     """True for a draft, and for one withdrawn before it was ever submitted (docs/rules.md 10)."""
     return initiative.state == "draft" or (initiative.state == "withdrawn" and initiative.submitted_at is None)
@@ -109,3 +126,31 @@ def decides_gates(user) -> bool:
 def visible_initiatives(user):
     """A select() of the initiatives `user` may read, for views to refine."""
     return select(Initiative).where(visible_clause(user))
+
+
+# The screens My work and the "What happens next" panel link to, by who may open them, as
+# each view checks it (tests/security/route_matrix.py declares the same). Asked before a link
+# is drawn, so neither page offers a link that would answer 403.
+MANAGER_SCREENS = frozenset({"triage.board", "scoring.score", "gates.request_review", "review.satisfaction",
+                             "lessons.new", "reports.new", "raid.item_edit"})
+ADMIN_SCREENS = frozenset({"admin.index", "admin.users", "admin.user_edit", "admin.gates"})
+OWNER_DRAFT_SCREENS = frozenset({"intake.edit"})
+
+
+def may_open(user, endpoint: str, initiative: Initiative | None = None) -> bool:
+    """True when `user` may open the screen `endpoint` (of `initiative`, when it names one)."""
+    if initiative is not None and not can_see(user, initiative):
+        return False
+    if endpoint in MANAGER_SCREENS:
+        return can_manage(user)
+    if endpoint in ADMIN_SCREENS:
+        return user.has_role("admin")
+    if endpoint in OWNER_DRAFT_SCREENS:
+        return initiative is not None and initiative.owner_id == user.id and initiative.state == "draft"
+    if endpoint == "gates.queue":
+        return decides_gates(user)
+    if endpoint in ("initiatives.portfolio", "dashboard.index"):
+        return can_read_portfolio(user)
+    if endpoint == "gates.index":
+        return user.has_role("pmo", "admin", "approver")
+    return True

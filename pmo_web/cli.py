@@ -5,10 +5,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import demo
+from .demo import DEMO_PASSWORD
 from .extensions import db
 from .models import ROLES, Department, User
-
-DEMO_PASSWORD = "demo-password-2026"
 
 
 def register(app) -> None:
@@ -53,9 +53,7 @@ def create_user(email, name, roles, department, rank, password):
 @click.command("seed-demo")
 def seed_demo():
     """Load the demo portfolio and demo users (safe to run again: it does nothing twice)."""
-    from .demo import seed
-
-    created = seed()
+    created = demo.seed()
     if created:
         click.echo("Demo data loaded.")
     else:

@@ -170,6 +170,11 @@ class PmoForm(FlaskForm):
 
     Meta = InputRules
 
+    def status(self, conflict=None) -> int:
+        """The HTTP status of a page drawing this form: 409 when someone else saved first
+        (`conflict`), 422 when a submission was refused, else 200."""
+        return 409 if conflict else 422 if self.is_submitted() else 200
+
 
 class PmoSubform(Form):
     """A row of a PmoForm (in a FieldList of FormFields): the same rules, no CSRF of its own."""

@@ -14,6 +14,7 @@ from workflows.lifecycle import STATE_LABELS
 from . import access
 from .extensions import db
 from .models import GateReview, Notification
+from .tags import state_tag_class
 
 # Where one request keeps its base context (on the request itself: `g` may outlive it in tests).
 _CONTEXT_KEY = "pmo_web.base_context"
@@ -34,12 +35,16 @@ def register(app) -> None:
             decides = True
             awaiting = db.session.scalar(
                 select(func.count()).select_from(GateReview.awaiting(current_user).subquery()))
-        unread = 0
+        unread = my_work = 0
         if current_user.is_authenticated:
+            from .mywork import count_for  # imports the areas' services: after the app is built
+
+            my_work = count_for(current_user, date.today())
             unread = db.session.scalar(select(func.count(Notification.id)).where(
                 Notification.user_id == current_user.id, Notification.read_at.is_(None)))
         context = {
             "unread_notification_count": unread,
+            "my_work_count": my_work,
             "awaiting_decision_count": awaiting,
             "decides_gates": decides,
             "organisation_name": current_app.config["ORGANISATION_NAME"],
@@ -115,21 +120,6 @@ def duration(value) -> str:
 
 def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
-
-
-_STATE_TAGS = {
-    "draft": "govuk-tag--grey", "submitted": "govuk-tag--light-blue", "triage": "govuk-tag--blue",
-    "info_requested": "govuk-tag--yellow", "scoring": "govuk-tag--purple",
-    "business_case": "govuk-tag--turquoise", "delivery": "govuk-tag--green",
-    "on_hold": "govuk-tag--orange", "benefits_review": "govuk-tag--pink",
-    "closed": "govuk-tag--grey", "rejected": "govuk-tag--red", "withdrawn": "govuk-tag--grey",
-    "cancelled": "govuk-tag--red", "merged": "govuk-tag--grey",
-}
-
-
-def state_tag_class(state: str) -> str:
-    """GOV.UK tag colour class for a lifecycle state."""
-    return _STATE_TAGS.get(state, "")
 
 
 def now_utc() -> datetime:

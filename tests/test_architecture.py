@@ -70,15 +70,9 @@ def strongly_connected(graph, modules):
     return groups
 
 
-# The one cycle left, between the CLI and the demo loader, goes with the demo package
-# (issue 15); nothing may be added here.
-KNOWN_CYCLES = [["pmo_web.cli", "pmo_web.demo", "pmo_web.demo_governance", "pmo_web.demo_registers",
-                 "pmo_web.demo_reports"]]
-
-
 def test_there_are_no_import_cycles(graph):
     ours = {module for module in graph.modules if module.split(".")[0] in ("pmo_web", "workflows")}
-    assert [group for group in strongly_connected(graph, ours) if group not in KNOWN_CYCLES] == []
+    assert strongly_connected(graph, ours) == []
 
 
 def test_the_cycle_finder_finds_a_cycle():

@@ -9,8 +9,8 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import func, select
 
-from pmo_web.cli import DEMO_PASSWORD
-from pmo_web.demo import MAX_HISTORY_DAYS, seed
+from pmo_web.demo import DEMO_PASSWORD, seed
+from pmo_web.demo.walk import MAX_HISTORY_DAYS
 from pmo_web.extensions import db
 from pmo_web.models import (
     AuditEvent,
@@ -184,3 +184,23 @@ def test_seed_demo_command_lists_the_logins(runner):
     assert DEMO_PASSWORD in result.output
     again = runner.invoke(args=["seed-demo"])
     assert "nothing changed" in again.output
+
+
+def test_every_demo_data_file_is_read_and_installs_with_the_package():
+    """The demo's data lives in pmo_web/demo/data/: each file there is one the loaders read,
+    and each is package data, so an installed app (not only a checkout) can seed the demo."""
+    import re
+    import tomllib
+    from fnmatch import fnmatch
+    from pathlib import Path
+
+    import pmo_web.demo
+
+    package = Path(pmo_web.demo.__file__).parent
+    files = sorted(path.relative_to(package).as_posix() for path in (package / "data").iterdir())
+    read = {name for path in package.glob("*.py")
+            for name in re.findall(r'\bload\("(\w+)"\)', path.read_text(encoding="utf-8"))}
+    assert files and [name.removeprefix("data/").removesuffix(".json") for name in files] == sorted(read)
+    pyproject = tomllib.loads((package.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["pmo_web.demo"]
+    assert all(any(fnmatch(name, pattern) for pattern in patterns) for name in files)

@@ -8,9 +8,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from pmo_web.cli import DEMO_PASSWORD
-from pmo_web.demo import seed
-from pmo_web.demo_registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD, LOGGED_STATES
+from pmo_web.demo import DEMO_PASSWORD, seed
+from pmo_web.demo.registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD, LOGGED_STATES
 from pmo_web.extensions import db
 from pmo_web.models import Benefit, Initiative, Lesson, RaidItem, User
 

@@ -10,11 +10,13 @@ kanban on purpose (a query per card) and expects the counts to differ.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 from sqlalchemy import event, select
 
 from pmo_web.extensions import db
 from pmo_web.gates import service
+from pmo_web.models.base import utcnow
 from tests import factories
 from tests.web.reports.world import make_report
 
@@ -45,17 +47,25 @@ class Portfolio:
         self.target = None
         for n in range(size):
             for state in BOARD_STATES:
+                # On hold, and quiet for ten weeks: "My work" lists it as having had no update.
+                quiet = {"created_at": utcnow() - timedelta(weeks=10)} if state == "on_hold" else {}
                 initiative = factories.make_initiative(
                     owner=factories.make_user(department=users["requester"].department), state=state,
-                    programme=programme, manager=users["pmo"], strategic_priority=factories.make_priority(position=n))
+                    programme=programme, manager=users["pmo"], strategic_priority=factories.make_priority(position=n),
+                    **quiet)
                 factories.make_score(initiative, users["pmo"])
                 factories.make_milestone(initiative)
                 factories.make_benefit(initiative)
                 factories.make_lesson(initiative)
                 for kind in ("risk", "assumption", "issue", "dependency"):
                     factories.make_raid_item(initiative, kind, owner_id=users["pmo"].id)
+                factories.make_raid_item(initiative, "risk", owner_id=users["pmo"].id,
+                                         review_date=date.today() - timedelta(days=3))  # past its review
                 if state == "delivery" and self.target is None:
                     self.target = initiative
+            # The requester's own requests, one with a question to answer (their "My work").
+            factories.make_initiative(owner=users["requester"], state="info_requested", info_question="Which sites?")
+            factories.make_initiative(owner=users["requester"], state="business_case")
             # Extra rows on the measured initiative too, so its own page grows.
             factories.make_raid_item(self.target, "risk", owner_id=factories.make_user(roles=("pmo",)).id)
             factories.make_milestone(self.target)
@@ -105,6 +115,11 @@ PAGES = [
     ("department requests", "requester", "/requests/department"),
     ("notifications", "pmo", "/notifications"),  # the PMO owns every RAID item: one each
     ("users", "admin", "/admin/users"),
+    # My work, the home page, for each role (issue 14).
+    ("my work, PMO", "pmo", "/"),
+    ("my work, approver", "approver", "/"),
+    ("my work, requester", "requester", "/"),
+    ("my work, admin", "admin", "/"),
 ]
 
 

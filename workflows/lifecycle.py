@@ -52,6 +52,8 @@ IN_DELIVERY_STATES: tuple[str, ...] = ("delivery", "on_hold")
 DELIVERING_STATES: tuple[str, ...] = (*IN_DELIVERY_STATES, "benefits_review")
 # Delivered: measuring its benefits, or closed.
 DELIVERED_STATES: tuple[str, ...] = ("benefits_review", "closed")
+# Being delivered, or prepared for a gate: work that should hear of progress.
+ACTIVE_STATES: tuple[str, ...] = ("scoring", "business_case", *DELIVERING_STATES)
 # Has a delivery record (a delivery plan to be on time and within budget against).
 DELIVERY_STATES: tuple[str, ...] = (*IN_DELIVERY_STATES, *DELIVERED_STATES)
 # Has a business case: from the business case stage on.

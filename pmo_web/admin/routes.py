@@ -6,6 +6,10 @@ and redirects (303) so a refresh cannot post twice.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -45,17 +49,12 @@ def _count(model, *where):
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def _status(form, conflict=None) -> int:
-    """409 when someone else saved first, 422 for a refused submission, else 200."""
-    return 409 if conflict else 422 if form.is_submitted() else 200
-
-
 def _user_form_page(form, user: User | None, conflict=None):
     """The new/edit user page, re-rendered with 422 (or 409) when a submission was refused."""
     return render("admin/user_form.html", form=form, user=user, conflict=conflict,
                   role_hints=[{"hint": {"text": ROLE_HINTS[role]}} for role in ROLES],
                   password_min_length=current_app.config["PASSWORD_MIN_LENGTH"],
-                  status=_status(form, conflict))
+                  status=form.status(conflict))
 
 
 def _departments_offered(current_id: int | None = None) -> list[Department]:
@@ -139,6 +138,60 @@ def user_edit(user_id: int):
 # ------------------------------------------------------------------------ departments
 
 
+# ------------------------------------------- departments, programmes, strategic priorities
+
+
+@dataclass(frozen=True)
+class ReferenceList:
+    """One list of reference data an admin keeps: added to on its list page (which also shows
+    how much uses each entry), changed on an edit page of its own. Departments, programmes
+    and strategic priorities are all kept this way, by the two views below."""
+
+    key: str  # the row's name in templates, forms and URLs: "department" -> department_id
+    label: str  # "Department", in the messages
+    model: type
+    add_form: type
+    edit_form: type
+    rows: Callable[[], list]  # (row, counts ...) for the list page
+    new_values: Callable[[], dict] = dict  # the add form's starting values
+
+    @property
+    def list_endpoint(self) -> str:
+        return f"admin.{self.key_plural}"
+
+    @property
+    def key_plural(self) -> str:
+        return {"priority": "priorities"}.get(self.key, f"{self.key}s")
+
+
+def _list_page(kept: ReferenceList):
+    """The list with its add form; an added entry commits once and redirects (303)."""
+    form = kept.add_form(data=kept.new_values())
+    if form.validate_on_submit():
+        row = kept.model()
+        form.apply_to(row)
+        db.session.add(row)
+        db.session.commit()
+        flash(f"{kept.label} “{row.name}” added.", "success")
+        return redirect_to(url_for(kept.list_endpoint))
+    return render(f"admin/{kept.key_plural}.html", form=form, rows=kept.rows(), status=form.status(),
+                  **{kept.key: None})
+
+
+def _edit_page(kept: ReferenceList, **address):
+    """One entry's edit page; a save someone else beat shows both versions (409)."""
+    row = db.get_or_404(kept.model, address[f"{kept.key}_id"])
+    form = kept.edit_form(obj=row, **{kept.key: row})
+    conflict = None
+    if form.validate_on_submit():
+        conflict = concurrency.save(form, [row], lambda: form.apply_to(row))
+        if conflict is None:
+            flash(f"{kept.label} “{row.name}” saved.", "success")
+            return redirect_to(url_for(kept.list_endpoint))
+    return render(f"admin/{kept.key}_form.html", form=form, conflict=conflict, status=form.status(conflict),
+                  **{kept.key: row})
+
+
 def _departments_with_counts():
     users_in = _count(User, User.department_id == Department.id)
     initiatives_in = _count(Initiative, Initiative.department_id == Department.id)
@@ -147,113 +200,39 @@ def _departments_with_counts():
         .order_by(Department.name)).all()
 
 
-@bp.route("/admin/departments", methods=["GET", "POST"])
-@admin_only
-def departments():
-    """The departments that send requests, and a form to add one."""
-    form = DepartmentForm()
-    if form.validate_on_submit():
-        department = Department()
-        form.apply_to(department)
-        db.session.add(department)
-        db.session.commit()
-        flash(f"Department “{department.name}” added.", "success")
-        return redirect_to(url_for("admin.departments"))
-    return render("admin/departments.html", form=form, rows=_departments_with_counts(),
-                  status=422 if form.is_submitted() else 200)
-
-
-@bp.route("/admin/departments/<int:department_id>/edit", methods=["GET", "POST"])
-@admin_only
-def department_edit(department_id: int):
-    """Rename a department or take it out of use."""
-    department = db.get_or_404(Department, department_id)
-    form = DepartmentEditForm(obj=department, department=department)
-    conflict = None
-    if form.validate_on_submit():
-        conflict = concurrency.save(form, [department], lambda: form.apply_to(department))
-        if conflict is None:
-            flash(f"Department “{department.name}” saved.", "success")
-            return redirect_to(url_for("admin.departments"))
-    return render("admin/department_form.html", form=form, department=department, conflict=conflict,
-                  status=_status(form, conflict))
-
-
-# ------------------------------------------------------------------------- programmes
-
-
-@bp.route("/admin/programmes", methods=["GET", "POST"])
-@admin_only
-def programmes():
-    """Programmes that group initiatives, and a form to add one."""
-    form = ProgrammeForm()
-    if form.validate_on_submit():
-        programme = Programme()
-        form.apply_to(programme)
-        db.session.add(programme)
-        db.session.commit()
-        flash(f"Programme “{programme.name}” added.", "success")
-        return redirect_to(url_for("admin.programmes"))
+def _programmes_with_counts():
     initiatives_in = _count(Initiative, Initiative.programme_id == Programme.id)
-    rows = db.session.execute(
+    return db.session.execute(
         select(Programme, initiatives_in.label("initiative_count")).order_by(Programme.name)).all()
-    return render("admin/programmes.html", form=form, rows=rows, programme=None,
-                  status=422 if form.is_submitted() else 200)
 
 
-@bp.route("/admin/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
-@admin_only
-def programme_edit(programme_id: int):
-    """Change a programme's name, description or years."""
-    programme = db.get_or_404(Programme, programme_id)
-    form = ProgrammeEditForm(obj=programme, programme=programme)
-    conflict = None
-    if form.validate_on_submit():
-        conflict = concurrency.save(form, [programme], lambda: form.apply_to(programme))
-        if conflict is None:
-            flash(f"Programme “{programme.name}” saved.", "success")
-            return redirect_to(url_for("admin.programmes"))
-    return render("admin/programme_form.html", form=form, programme=programme, conflict=conflict,
-                  status=_status(form, conflict))
-
-
-# ---------------------------------------------------------------- strategic priorities
-
-
-@bp.route("/admin/priorities", methods=["GET", "POST"])
-@admin_only
-def priorities():
-    """The strategic priorities in the order requesters and scorers see them; add one."""
-    next_position = (db.session.scalar(select(func.max(StrategicPriority.position))) or 0) + 1
-    form = PriorityForm(data={"position": next_position})
-    if form.validate_on_submit():
-        priority = StrategicPriority()
-        form.apply_to(priority)
-        db.session.add(priority)
-        db.session.commit()
-        flash(f"Strategic priority “{priority.name}” added.", "success")
-        return redirect_to(url_for("admin.priorities"))
+def _priorities_with_counts():
     requests_for = _count(Initiative, Initiative.strategic_priority_id == StrategicPriority.id)
-    rows = db.session.execute(
+    return db.session.execute(
         select(StrategicPriority, requests_for.label("initiative_count"))
         .order_by(StrategicPriority.position, StrategicPriority.id)).all()
-    return render("admin/priorities.html", form=form, rows=rows, status=422 if form.is_submitted() else 200)
 
 
-@bp.route("/admin/priorities/<int:priority_id>/edit", methods=["GET", "POST"])
-@admin_only
-def priority_edit(priority_id: int):
-    """Rename, reorder or retire a strategic priority."""
-    priority = db.get_or_404(StrategicPriority, priority_id)
-    form = PriorityEditForm(obj=priority, priority=priority)
-    conflict = None
-    if form.validate_on_submit():
-        conflict = concurrency.save(form, [priority], lambda: form.apply_to(priority))
-        if conflict is None:
-            flash(f"Strategic priority “{priority.name}” saved.", "success")
-            return redirect_to(url_for("admin.priorities"))
-    return render("admin/priority_form.html", form=form, priority=priority, conflict=conflict,
-                  status=_status(form, conflict))
+def _next_priority_position() -> dict:
+    return {"position": (db.session.scalar(select(func.max(StrategicPriority.position))) or 0) + 1}
+
+
+REFERENCE_LISTS = (
+    # The departments that send requests; renamed or taken out of use on their edit page.
+    ReferenceList("department", "Department", Department, DepartmentForm, DepartmentEditForm,
+                  _departments_with_counts),
+    # Programmes that group initiatives: name, description, years.
+    ReferenceList("programme", "Programme", Programme, ProgrammeForm, ProgrammeEditForm, _programmes_with_counts),
+    # The strategic priorities, in the order requesters and scorers see them.
+    ReferenceList("priority", "Strategic priority", StrategicPriority, PriorityForm, PriorityEditForm,
+                  _priorities_with_counts, _next_priority_position),
+)
+
+for _kept in REFERENCE_LISTS:
+    bp.add_url_rule(f"/admin/{_kept.key_plural}", _kept.key_plural, admin_only(partial(_list_page, _kept)),
+                    methods=["GET", "POST"])
+    bp.add_url_rule(f"/admin/{_kept.key_plural}/<int:{_kept.key}_id>/edit", f"{_kept.key}_edit",
+                    admin_only(partial(_edit_page, _kept)), methods=["GET", "POST"])
 
 
 # ------------------------------------------------------------------ weights and gates
@@ -276,7 +255,7 @@ def weights():
             flash("Scoring weights and dashboard access saved. New scores use these weights.", "success")
             return redirect_to(url_for("admin.weights"))
     return render("admin/weights.html", form=form, factors=WEIGHT_FACTORS, conflict=conflict,
-                  status=_status(form, conflict))
+                  status=form.status(conflict))
 
 
 def _settings_rows() -> list[Setting | None]:
@@ -307,7 +286,7 @@ def gates():
     # One row per gate: the form always holds four (min_entries = max_entries = 4).
     gate_rows = list(zip(GATES.values(), form.gates.entries, strict=True))
     return render("admin/gates.html", form=form, gate_rows=gate_rows,
-                  conflict=conflict, status=_status(form, conflict))
+                  conflict=conflict, status=form.status(conflict))
 
 
 def _gate_settings() -> list[GateSetting]:

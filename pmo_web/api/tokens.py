@@ -27,16 +27,14 @@ MAX_LIVE_TOKENS = 10
 
 
 @bp.route("/account/api-tokens", methods=["GET", "POST"])
-@login_required
+@access.portfolio_readers_only(description="API tokens read the portfolio, which your account may not read.")
 def tokens():
     """Your API tokens: make one (its secret shown once), see when each was last used, revoke."""
-    if not access.can_read_portfolio(current_user):
-        abort(403, description="API tokens read the portfolio, which your account may not read.")
     form = TokenForm()
     if form.validate_on_submit() and _room_for_another(form, current_user):
         token, secret = _issue(form, current_user)
         return _tokens_page(TokenForm(formdata=None), new_token=token, secret=secret)
-    return _tokens_page(form, status=422 if form.is_submitted() else 200)
+    return _tokens_page(form, status=form.status())
 
 
 @bp.post("/account/api-tokens/<int:token_id>/revoke")
@@ -67,7 +65,7 @@ def admin_tokens():
         elif _room_for_another(form, owner):
             token, secret = _issue(form, owner)
             return _admin_page(AdminTokenForm(formdata=None), new_token=token, secret=secret)
-    return _admin_page(form, status=422 if form.is_submitted() else 200)
+    return _admin_page(form, status=form.status())
 
 
 def _issue(form: TokenForm, owner: User):

@@ -40,7 +40,7 @@ def second_factor_code():
     user, next_url = pending
     form = SecondFactorForm()
     if not form.validate_on_submit():
-        return render_template("auth/second_factor_code.html", form=form), 422 if form.is_submitted() else 200
+        return render_template("auth/second_factor_code.html", form=form), form.status()
     attempt = throttle.begin_attempt(user.email, request.remote_addr)
     if throttle.refused(attempt):
         return throttled_page("auth/second_factor_code.html", form)
@@ -74,7 +74,7 @@ def confirm_identity():
     factor = mfa.factor_of(user)
     form = ConfirmIdentityForm(with_code=factor is not None)
     if not form.validate_on_submit():
-        return render_template("auth/confirm_identity.html", form=form), 422 if form.is_submitted() else 200
+        return render_template("auth/confirm_identity.html", form=form), form.status()
     attempt = throttle.begin_attempt(user.email, request.remote_addr)
     if throttle.refused(attempt):
         return throttled_page("auth/confirm_identity.html", form)

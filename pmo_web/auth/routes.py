@@ -4,11 +4,13 @@ The session rules live in sessions.py and the throttling rules in throttle.py; t
 only put them in order. Sign-ins, failures and sign-outs are logged by pmo_web/logs.py.
 """
 import logging
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_url
 
+from .. import mywork
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
@@ -42,16 +44,8 @@ def unauthorised():
 
 
 def home_for(user) -> str:
-    """Where a user lands after sign-in: the screen of their main job."""
-    if user.has_role("pmo"):
-        return url_for("triage.board")
-    if user.has_role("approver"):
-        return url_for("gates.queue")
-    if user.has_role("admin"):
-        return url_for("admin.index")
-    if user.has_role("requester"):
-        return url_for("intake.mine")
-    return url_for("initiatives.portfolio")
+    """Where a user lands after sign-in: My work, what waits on them (pmo_web/mywork.py)."""
+    return url_for("auth.index")
 
 
 def _safe_next(user) -> str:
@@ -75,8 +69,9 @@ def throttled_page(template: str, form):
 @bp.get("/")
 @login_required
 def index():
-    """Send the user to their home screen."""
-    return redirect(home_for(current_user))
+    """My work: what waits on the signed-in person, by the roles they hold."""
+    work = mywork.build(current_user, date.today())
+    return render_template("mywork/index.html", work=work)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -92,7 +87,7 @@ def login():
         abort(404)  # single sign-on only: the password form is not offered either
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+        return render_template("auth/login.html", form=form), form.status()
     attempt = throttle.begin_attempt(form.email.data, request.remote_addr)
     if throttle.refused(attempt):
         return throttled_page("auth/login.html", form)

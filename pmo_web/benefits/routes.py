@@ -1,8 +1,8 @@
 """The portfolio benefits register: planned against realised, by category and financial year."""
 from __future__ import annotations
 
-from flask import abort, request
-from flask_login import current_user, login_required
+from flask import request
+from flask_login import current_user
 
 from .. import access
 from ..htmx import render
@@ -21,11 +21,9 @@ from .register import (
 
 
 @bp.get("/benefits")
-@login_required
+@access.portfolio_readers_only
 def register():
     """Every benefit of the initiatives the user may see: totals by category and year, ROI, the list."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
     filters = RegisterFilters(formdata=request.args)
     conditions = filters.conditions()
     roi_page = request.args.get("roi_page", 1, type=int)

@@ -27,11 +27,9 @@ FILE_FORMATS = ("csv", "xlsx")
 
 
 @bp.get("/exports")
-@login_required
+@access.portfolio_readers_only
 def index():
     """The datasets this user may download, with how many rows each holds under the filters."""
-    if not access.can_read_portfolio(current_user):
-        abort(403)
     filters = PortfolioFilters(formdata=request.args)
     conditions = filters.conditions()
     datasets = [(dataset, dataset.count(current_user, conditions))

@@ -69,7 +69,7 @@ def _close(initiative_id: int, condition_id: int, action: str):
     if found.state != "open":
         return _refused(initiative, found, form, IllegalTransition([_already_closed(found)]))
     if not form.validate_on_submit():
-        return _respond(initiative, found, "gates/_condition_form.html", 422 if form.is_submitted() else 200,
+        return _respond(initiative, found, "gates/_condition_form.html", form.status(),
                         form=form)
     try:
         conflict = concurrency.save(form, [found], lambda: gate_conditions.close_condition(

@@ -54,14 +54,8 @@ def open_conditions(initiative_id: int) -> list[GateCondition]:
         _tracked().where(GateCondition.initiative_id == initiative_id, GateCondition.state == "open")))
 
 
-def conditions_due(as_of: date, *, within_days: int = 0, owner=None, viewer=None) -> list[GateCondition]:
-    """Open conditions due on or before `as_of` + `within_days` (so overdue ones too), earliest
-    first, on initiatives still being worked on.
-
-    `owner` (a user): only the conditions they own, for their own "My work". `viewer` (a
-    user): only those on initiatives they may see. The PMO passes neither, or themselves as
-    viewer. Each condition's initiative is loaded with it.
-    """
+def conditions_due_query(as_of: date, *, within_days: int = 0, owner=None, viewer=None):
+    """SQL for conditions_due (so "My work" can count what it lists)."""
     query = (_tracked().join(Initiative, Initiative.id == GateCondition.initiative_id)
              .where(GateCondition.state == "open", GateCondition.due <= as_of + timedelta(days=within_days),
                     Initiative.state.not_in(ENDED_EARLY))
@@ -70,7 +64,19 @@ def conditions_due(as_of: date, *, within_days: int = 0, owner=None, viewer=None
         query = query.where(GateCondition.owner_id == owner.id)
     if viewer is not None:
         query = query.where(access.visible_clause(viewer))
-    return list(db.session.scalars(query))
+    return query
+
+
+def conditions_due(as_of: date, *, within_days: int = 0, owner=None, viewer=None) -> list[GateCondition]:
+    """Open conditions due on or before `as_of` + `within_days` (so overdue ones too), earliest
+    first, on initiatives still being worked on.
+
+    `owner` (a user): only the conditions they own, for their own "My work". `viewer` (a
+    user): only those on initiatives they may see. The PMO passes neither, or themselves as
+    viewer. Each condition's initiative is loaded with it.
+    """
+    return list(db.session.scalars(conditions_due_query(as_of, within_days=within_days, owner=owner,
+                                                        viewer=viewer)))
 
 
 def conditions_overdue(as_of: date, **filters) -> list[GateCondition]:

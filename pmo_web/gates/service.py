@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows.gate import (
@@ -234,32 +234,49 @@ def _latest_review_ids():
     return select(func.max(GateReview.id)).group_by(GateReview.initiative_id)
 
 
-def rework_awaiting_request(user=None) -> list[GateReview]:
-    """Reviews returned for rework (or rejected at Gate 3 or 4) whose gate the PMO has not
-    requested again, oldest first; with `user`, only on initiatives they may see. For "My work"."""
+def at_its_gate():
+    """SQL: the review's initiative is still in the state its gate leads out of (it has not
+    moved past the gate, nor ended). Needs Initiative joined."""
+    return or_(*(and_(GateReview.gate == code, Initiative.state == spec.from_state) for code, spec in GATES.items()))
+
+
+def rework_query(user=None):
+    """SQL for rework_awaiting_request (so "My work" can count what it lists)."""
     query = (select(GateReview).join(Initiative, Initiative.id == GateReview.initiative_id)
              .where(GateReview.id.in_(_latest_review_ids()), GateReview.state == "decided",
-                    GateReview.outcome.in_(("returned", "rejected")))
+                    GateReview.outcome.in_(("returned", "rejected")), at_its_gate())
              .options(selectinload(GateReview.decisions), selectinload(GateReview.requested_by))
              .order_by(GateReview.decided_at, GateReview.id))
     if user is not None:
         query = query.where(access.visible_clause(user))
-    return [review for review in db.session.scalars(query) if _waits_for_rework(review, review.initiative)]
+    return query
 
 
-def deferred_reviews(user=None, due_by: date | None = None) -> list[GateReview]:
-    """Deferred reviews waiting to be asked for again, the earliest come-back date first;
-    `due_by`: only those due by that day; `user`: only on initiatives they may see. Reviews of
-    initiatives that have since moved past the gate, or ended, are left out."""
+def rework_awaiting_request(user=None) -> list[GateReview]:
+    """Reviews returned for rework (or rejected at Gate 3 or 4) whose gate the PMO has not
+    requested again, oldest first; with `user`, only on initiatives they may see. For "My work"."""
+    return [review for review in db.session.scalars(rework_query(user))
+            if _waits_for_rework(review, review.initiative)]
+
+
+def deferred_query(user=None, due_by: date | None = None):
+    """SQL for deferred_reviews (so "My work" can count what it lists)."""
     query = (select(GateReview).join(Initiative, Initiative.id == GateReview.initiative_id)
-             .where(GateReview.state == "deferred")
+             .where(GateReview.state == "deferred", at_its_gate())
              .options(selectinload(GateReview.decisions), selectinload(GateReview.requested_by))
              .order_by(GateReview.defer_until, GateReview.id))
     if due_by is not None:
         query = query.where(GateReview.defer_until <= due_by)
     if user is not None:
         query = query.where(access.visible_clause(user))
-    return [review for review in db.session.scalars(query)
+    return query
+
+
+def deferred_reviews(user=None, due_by: date | None = None) -> list[GateReview]:
+    """Deferred reviews waiting to be asked for again, the earliest come-back date first;
+    `due_by`: only those due by that day; `user`: only on initiatives they may see. Reviews of
+    initiatives that have since moved past the gate, or ended, are left out."""
+    return [review for review in db.session.scalars(deferred_query(user, due_by))
             if review.initiative.state == GATES[review.gate].from_state]
 
 

@@ -26,18 +26,9 @@ from .blueprint import bp
 from .forms import AgendaItemForm, BoardForm, EscalationForm, HeldForm, MeetingForm, MinuteForm
 
 
-def _reader() -> None:
-    if not access.can_read_portfolio(current_user):
-        abort(403)
-
-
 def _secretary() -> None:
     if not access.can_manage(current_user):
         abort(403)
-
-
-def _status(form, conflict=None) -> int:
-    return 409 if conflict else 422 if form.is_submitted() else 200
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -61,10 +52,9 @@ def _held_item_or_404(meeting: Meeting, agenda_item_id: int) -> AgendaItem:
 
 
 @bp.get("/boards")
-@login_required
+@access.portfolio_readers_only
 def boards():
     """Every board with its level, the board above, and its next and last meetings."""
-    _reader()
     all_boards = list(db.session.scalars(select(Board).order_by(Board.level, Board.name)))
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.meets_on, Meeting.starts_at))
     next_meeting, last_meeting = {}, {}
@@ -89,14 +79,13 @@ def new_board():
         db.session.commit()
         flash(f"Board “{board.name}” added.", "success")
         return redirect_to(url_for(".board", board_id=board.id))
-    return render("governance/board_form.html", status=_status(form), form=form, board=None)
+    return render("governance/board_form.html", status=form.status(), form=form, board=None)
 
 
 @bp.get("/boards/<int:board_id>")
-@login_required
+@access.portfolio_readers_only
 def board(board_id: int):
     """A board: its purpose, the board above, and its meetings, next first."""
-    _reader()
     found = db.get_or_404(Board, board_id)
     meetings = list(db.session.scalars(select(Meeting).where(Meeting.board_id == found.id)
                                        .order_by(Meeting.meets_on.desc(), Meeting.starts_at.desc())))
@@ -116,7 +105,7 @@ def edit_board(board_id: int):
         if conflict is None:
             flash(f"Board “{found.name}” saved.", "success")
             return redirect_to(url_for(".board", board_id=found.id))
-    return render("governance/board_form.html", status=_status(form, conflict), form=form, board=found,
+    return render("governance/board_form.html", status=form.status(conflict), form=form, board=found,
                   conflict=conflict)
 
 
@@ -147,7 +136,7 @@ def new_meeting(board_id: int):
         db.session.commit()
         flash("Meeting scheduled. Its agenda builds itself from the portfolio.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/meeting_form.html", status=_status(form), form=form, board=found, meeting=None)
+    return render("governance/meeting_form.html", status=form.status(), form=form, board=found, meeting=None)
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -163,7 +152,7 @@ def edit_meeting(meeting_id: int):
         if conflict is None:
             flash("Meeting saved.", "success")
             return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/meeting_form.html", status=_status(form, conflict), form=form, board=meeting.board,
+    return render("governance/meeting_form.html", status=form.status(conflict), form=form, board=meeting.board,
                   meeting=meeting, conflict=conflict)
 
 
@@ -185,10 +174,9 @@ def _meeting_page(meeting: Meeting, status: int = 200, held_form: HeldForm | Non
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@login_required
+@access.portfolio_readers_only
 def meeting(meeting_id: int):
     """A meeting: its agenda (live while planned, frozen once held) and its minutes."""
-    _reader()
     return _meeting_page(_meeting_or_404(meeting_id))
 
 
@@ -232,7 +220,7 @@ def add_item(meeting_id: int):
         db.session.commit()
         flash("Item added to the agenda.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/item_form.html", status=_status(form), form=form, meeting=meeting)
+    return render("governance/item_form.html", status=form.status(), form=form, meeting=meeting)
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:agenda_item_id>/minute", methods=["GET", "POST"])
@@ -251,7 +239,7 @@ def minute(meeting_id: int, agenda_item_id: int):
         db.session.commit()
         flash("Minute saved.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/minute_form.html", status=_status(form), form=form, meeting=meeting, item=item,
+    return render("governance/minute_form.html", status=form.status(), form=form, meeting=meeting, item=item,
                   decision_labels=DECISION_LABELS)
 
 
@@ -273,15 +261,14 @@ def escalate(meeting_id: int, agenda_item_id: int):
         db.session.commit()
         flash(f"Escalated to the {above.name}. It will be on the agenda of its next meeting.", "success")
         return redirect_to(url_for(".meeting", meeting_id=meeting.id))
-    return render("governance/escalate_form.html", status=_status(form), form=form, meeting=meeting, item=item,
+    return render("governance/escalate_form.html", status=form.status(), form=form, meeting=meeting, item=item,
                   above=above)
 
 
 @bp.get("/meetings/<int:meeting_id>/pack")
-@login_required
+@access.portfolio_readers_only
 def pack(meeting_id: int):
     """The printable board pack: agenda, each item's papers, and the last meeting's actions."""
-    _reader()
     meeting = _meeting_or_404(meeting_id)
     previous, actions = previous_actions(meeting)
     return render("governance/pack.html", meeting=meeting, items=agenda(meeting, current_user),

@@ -34,6 +34,7 @@ from ..similarity import SimilarWork, similar_work
 from ..workflow import available_triggers, fire, require_button
 from .blueprint import bp
 from .forms import PortfolioFilters, TransitionForm
+from .next_steps import next_steps
 from .timeline import StageMove, describe, time_in_stages
 
 PORTFOLIO_PAGE_SIZE = 50
@@ -50,8 +51,7 @@ def show(initiative_id: int):
     """One initiative: where it is, what can be done next, its details and its history."""
     initiative = access.initiative_or_404(initiative_id)
     return render_template("initiatives/show.html", similar=_possible_duplicates(initiative),
-                           merge_states=MERGE_TARGET_STATES, gate_panel=gate_panel(initiative),
-                           **_hub_context(initiative))
+                           merge_states=MERGE_TARGET_STATES, **_hub_context(initiative))
 
 
 @bp.route("/initiatives/<int:initiative_id>/transitions/<trigger>", methods=["GET", "POST"])
@@ -107,7 +107,10 @@ def _hub_context(initiative: Initiative, refusal: WorkflowError | None = None, m
     moves = [StageMove(e.created_at, e.from_state, e.to_state) for e in events if e.kind == "transition"]
     stage_times = time_in_stages(initiative.created_at, moves, initiative.state, utcnow())
     review = open_review(initiative)
+    panel = gate_panel(initiative)
     return {
+        "gate_panel": panel,
+        "next": next_steps(initiative, current_user, panel),
         "initiative": initiative,
         "buttons": _buttons(initiative),
         "stage_steps": _stage_steps(initiative, {t.stage for t in stage_times}),
@@ -183,6 +186,7 @@ def _lifecycle_update(initiative: Initiative, status: int = 200, **context):
     """The htmx answer to a button: the lifecycle panel, plus the timeline swapped out of band."""
     hub = _hub_context(initiative, **context)
     body = (render_template("initiatives/_lifecycle.html", **hub)
+            + render_template("initiatives/_next_steps.html", oob=True, **hub)
             + render_template("initiatives/_timeline.html", oob=True, **hub))
     response = htmx_response(body, status)
     response.vary.add("HX-Request")

@@ -40,7 +40,8 @@ def index():
 @bp.post("/notifications/read")
 @login_required
 def mark_read():
-    """Mark one of the user's notifications read (the id travels in the form)."""
+    """Mark one of the user's notifications read (the id travels in the form). Opening one
+    (the form's `open`) marks it read too, then goes where it points (a POST: GET changes nothing)."""
     notification_id = request.form.get("notification_id", type=int)
     if notification_id is None:  # no notification named (not a form of ours): nothing to do
         return redirect(url_for(".index"), 303)
@@ -50,10 +51,19 @@ def mark_read():
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()
+    if request.form.get("open"):
+        return redirect(_on_this_site(notification.link), 303)
     if is_partial():
         return render("notifications/index.html", "notifications/_item.html",
                       notification=notification, focus=True, item_oob=True)
     return redirect(url_for(".index", page=request.form.get("page", 1, type=int)), 303)
+
+
+def _on_this_site(link: str) -> str:
+    """The notification's link (a path of this site, written by the app), else the list."""
+    if not link.startswith("/") or link.startswith("//") or "\\" in link:
+        return url_for(".index")
+    return request.script_root + link
 
 
 @bp.post("/notifications/read-all")

@@ -12,6 +12,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from pmo_web import create_app
@@ -20,6 +21,11 @@ from tests import factories
 from tests.browser import axe
 
 CHROMIUM = os.environ.get("PMO_CHROMIUM", "/usr/bin/chromium")
+
+# expect() waits for its condition, polling, up to this long: a page that never shows what it
+# should still fails, and one that shows it late on a loaded machine (both cores busy with
+# the rest of the suite) is not a failure. Playwright's default, 5 s, was.
+expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",

@@ -203,7 +203,7 @@ def test_a_request_goes_from_submission_to_closure(users, axe_pages, live_app, t
     initiative_id = int(requester.url.rsplit("/", 1)[1])
 
     # 2. The PMO starts triage from the card's Move menu with the keyboard, then drags it to Scoring.
-    go_to(pmo, "Triage board", re.compile(r"/triage$"))
+    go_to(pmo, re.compile(r"^Triage board$"), re.compile(r"/triage$"))  # the menu, not My work's link
     pmo.evaluate("window.journeyMarker = 'same board'")
     column = {stage: pmo.get_by_role("region", name=re.compile(rf"^{stage} \("))
               for stage in ("Request", "Triage", "Scoring")}
@@ -282,7 +282,8 @@ def test_a_request_goes_from_submission_to_closure(users, axe_pages, live_app, t
     axe_pages.sign_in_again()
     pmo, approver = users.sign_in("pmo"), users.sign_in("approver")  # yesterday's sessions have ended
     pmo.goto("/notifications")
-    pmo.get_by_role("link", name=re.compile(rf"^Gate 1 on CR-\d+ {TITLE} is due to be looked at again")).click()
+    # An unread notification opens through a button that marks it read (issue 14).
+    pmo.get_by_role("button", name=re.compile(rf"^Gate 1 on CR-\d+ {TITLE} is due to be looked at again")).click()
     axe_pages.check("pmo", "/notifications")
     pmo.get_by_role("button", name="Request Gate 1 again").click()
     expect(pmo.get_by_text("Gate 1 requested again: the approvers have it in their queue.")).to_be_visible()
@@ -478,7 +479,7 @@ def test_a_card_dropped_on_a_column_it_cannot_reach_says_why(users, live_app):
         db.session.commit()
         stuck_id = stuck.id
     pmo = users.sign_in("pmo")
-    go_to(pmo, "Triage board", re.compile(r"/triage$"))
+    go_to(pmo, re.compile(r"^Triage board$"), re.compile(r"/triage$"))  # the menu, not My work's link
     card = pmo.get_by_role("listitem").filter(has=pmo.get_by_role("link", name=re.compile("custody clocks")))
     moves = []
     pmo.on("request", lambda request: "/move" in request.url and moves.append(request.url))

@@ -65,7 +65,7 @@ from html.parser import HTMLParser
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO_PASSWORD = "demo-password-2026"
-# Demo accounts by role (pmo_web/demo.py PEOPLE); each simulated user signs in as one.
+# Demo accounts by role (pmo_web/demo/data/force.json, "people"); each simulated user signs in as one.
 ACCOUNTS = {
     "requester": ["requester@demo.local", "claire.donnelly@demo.local", "kwame.mensah@demo.local",
                   "ravi.patel@demo.local", "david.fraser@demo.local", "peter.walsh@demo.local",

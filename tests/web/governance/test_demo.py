@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from pmo_web.cli import DEMO_PASSWORD
-from pmo_web.demo import seed
-from pmo_web.demo_governance import BOARDS, DIGITAL_BOARD
-from pmo_web.demo_registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD
+from pmo_web.demo import DEMO_PASSWORD, seed
+from pmo_web.demo.governance import BOARDS, DIGITAL_BOARD
+from pmo_web.demo.registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD
 from pmo_web.extensions import db
 from pmo_web.models import Board, Meeting, Minute
 

@@ -111,3 +111,44 @@ def test_a_bad_preference_is_refused_and_nothing_saved(client, auth, users):
 def test_preferences_say_email_is_set_up_when_it_is(client, auth, users, smtp):
     auth.login(users["approver"])
     assert "Email is not set up" not in client.get(url_for("notifications.preferences")).get_data(as_text=True)
+
+
+def test_opening_a_notification_marks_it_read_and_the_count_drops(client, auth, users):
+    """The headline of an unread notification opens it through a POST that marks it read
+    (GET changes nothing); a read one is a plain link."""
+    first = notify(users["approver"], link="/gates/1")
+    second = notify(users["approver"], headline="Second", link="/initiatives/7#gate-outcome")
+    auth.login(users["approver"])
+    page = client.get(url_for("notifications.index")).get_data(as_text=True)
+    assert nav_count(page) == "2"
+    item = page.split(f'id="notification-{second.id}"')[1].split("</li>")[0]
+    assert 'name="open" value="1"' in item and f'name="notification_id" value="{second.id}"' in item
+    response = client.post(url_for("notifications.mark_read"), data={"notification_id": second.id, "open": "1"})
+    assert response.status_code == 303 and response.headers["Location"] == "/initiatives/7#gate-outcome"
+    db.session.refresh(second)
+    db.session.refresh(first)
+    assert second.read_at is not None and first.read_at is None
+    page = client.get(url_for("notifications.index")).get_data(as_text=True)
+    assert nav_count(page) == "1"
+    item = page.split(f'id="notification-{second.id}"')[1].split("</li>")[0]
+    assert 'href="/initiatives/7#gate-outcome"' in item and 'name="open"' not in item
+    # Opening a read one again keeps it read and still goes there.
+    again = client.post(url_for("notifications.mark_read"), data={"notification_id": second.id, "open": "1"})
+    assert again.headers["Location"] == "/initiatives/7#gate-outcome"
+
+
+def test_opening_goes_nowhere_but_this_site(client, auth, users):
+    for link in ("https://evil.example/x", "//evil.example/x", "/\\evil.example"):
+        mine = notify(users["approver"], link=link)
+        auth.login(users["approver"])
+        response = client.post(url_for("notifications.mark_read"), data={"notification_id": mine.id, "open": "1"})
+        assert response.headers["Location"] == "/notifications"
+
+
+def test_opening_another_users_notification_is_not_found(client, auth, users):
+    theirs = notify(users["viewer"])
+    auth.login(users["approver"])
+    response = client.post(url_for("notifications.mark_read"), data={"notification_id": theirs.id, "open": "1"})
+    assert response.status_code == 404
+    db.session.refresh(theirs)
+    assert theirs.read_at is None

@@ -11,16 +11,13 @@ prompt to write one shows. Periods are calendar months, moving with today.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import HighlightReport, Initiative
-from .reports.facts import facts_for, prefill, tolerance_breaches
-
-if TYPE_CHECKING:
-    from .demo import Cast
+from ..extensions import db
+from ..models import HighlightReport, Initiative
+from ..reports.facts import facts_for, prefill, tolerance_breaches
+from .cast import Cast
 
 # Ratings per report, oldest first: overall, then time, cost, scope, quality, benefits, risk.
 IMPROVING = (("amber", "amber_red", "amber", "green", "amber_green", "amber", "amber"),

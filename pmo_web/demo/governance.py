@@ -12,16 +12,13 @@ Boards an admin already made are reused by name. Dates move with today.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .demo_registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD
-from .extensions import db
-from .models import AgendaItem, Board, BoardEscalation, GateReview, Meeting, Minute
-
-if TYPE_CHECKING:
-    from .demo import Cast
+from ..extensions import db
+from ..models import AgendaItem, Board, BoardEscalation, GateReview, Meeting, Minute
+from .cast import Cast
+from .registers import CHIEF_OFFICER_GROUP, CORPORATE_DELIVERY_BOARD
 
 DIGITAL_BOARD = "Digital and Technology Board"
 OPERATIONAL_BOARD = "Operational Change Board"

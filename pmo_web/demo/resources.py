@@ -5,7 +5,7 @@ financial year. Called by pmo_web.demo.seed() once the portfolio is walked.
 The team is the force's PMO of the brief: the Head of Change, an enterprise architect, a
 senior programme manager, the programme manager, nine project managers, two graduate
 project officers, a business improvement officer and one business analyst. Four project
-managers, the programme manager and the Head of Change have logins (demo.PEOPLE); the rest
+managers, the programme manager and the Head of Change have logins (data/force.json); the rest
 are people without one. The numbers are chosen to leave real gaps (business analysis,
 procurement, change management) and one over-allocated person (the only business analyst).
 """
@@ -19,59 +19,22 @@ from sqlalchemy import insert, select
 
 from workflows.lifecycle import IN_DELIVERY_STATES
 
-from .extensions import db
-from .models import Allocation, Assignment, DemandLine, DemandMonth, Department, Initiative, Leave, Person, Skill
-from .models.resources import add_default_skills
-from .resources import planning
+from ..extensions import db
+from ..models import Allocation, Assignment, DemandLine, DemandMonth, Department, Initiative, Leave, Person, Skill
+from ..models.resources import add_default_skills
+from ..resources import planning
+from .datafiles import load
 
-TEAM_DEPARTMENT = "Change and Performance"
-
-# (login email or None, name, job title, job family, employment, contracted FTE,
-#  main skill, {skill: proficiency})
-TEAM = (
-    ("approver@demo.local", "Helen Marsh", "Head of Change", "leadership", "officer", "1.00",
-     "Portfolio management", {"Portfolio management": 4, "Change management": 3, "Benefits management": 3,
-                              "Stakeholder engagement": 4}),
-    (None, "Robert Ellison", "Enterprise architect", "architecture", "staff", "1.00",
-     "Enterprise architecture", {"Enterprise architecture": 4, "Data analysis": 2, "Business analysis": 2}),
-    (None, "Catherine Boyd", "Senior programme manager", "portfolio", "staff", "1.00",
-     "Programme management", {"Programme management": 4, "Project management": 4, "Risk management": 3,
-                              "Benefits management": 3}),
-    ("pmo@demo.local", "Daniel Okafor", "Programme manager", "portfolio", "officer", "1.00",
-     "Programme management", {"Programme management": 3, "Project management": 3, "Agile delivery": 2}),
-    ("sarah.whitfield@demo.local", "Sarah Whitfield", "Project manager", "project", "officer", "1.00",
-     "Project management", {"Project management": 3, "Agile delivery": 3, "Risk management": 2}),
-    ("james.kowalski@demo.local", "James Kowalski", "Project manager", "project", "officer", "1.00",
-     "Project management", {"Project management": 3, "Procurement": 2, "Finance and business cases": 2}),
-    ("aisha.rahman@demo.local", "Aisha Rahman", "Project manager", "project", "officer", "1.00",
-     "Project management", {"Project management": 3, "Change management": 3, "Stakeholder engagement": 3}),
-    ("lee.hughes@demo.local", "Lee Hughes", "Project manager", "project", "officer", "1.00",
-     "Project management", {"Project management": 2, "Data analysis": 2}),
-    (None, "Mohammed Iqbal", "Project manager (interim)", "project", "contractor", "1.00",
-     "Project management", {"Project management": 4, "Agile delivery": 3, "Procurement": 2}),
-    (None, "Fiona McLeod", "Project manager", "project", "staff", "0.60",
-     "Project management", {"Project management": 3, "Benefits management": 2}),
-    (None, "Tom Haworth", "Project manager", "project", "staff", "1.00",
-     "Project management", {"Project management": 3, "Risk management": 3}),
-    (None, "Grace Obi", "Project manager", "project", "staff", "1.00",
-     "Project management", {"Project management": 2, "Change management": 2}),
-    (None, "Owen Davies", "Project manager", "project", "staff", "1.00",
-     "Project management", {"Project management": 3, "Finance and business cases": 3}),
-    (None, "Ellie Turner", "Graduate project officer", "support", "staff", "1.00",
-     "Project support", {"Project support": 2, "Project management": 1, "Data analysis": 1}),
-    (None, "Josh Bennett", "Graduate project officer", "support", "staff", "1.00",
-     "Project support", {"Project support": 2, "Project management": 1, "Stakeholder engagement": 1}),
-    (None, "Nadia Hussain", "Business improvement officer", "analysis", "staff", "1.00",
-     "Business improvement", {"Business improvement": 3, "Data analysis": 2, "Business analysis": 2}),
-    (None, "Priyanka Desai", "Business analyst", "analysis", "staff", "1.00",
-     "Business analysis", {"Business analysis": 3, "Data analysis": 2, "Agile delivery": 2}),
-)
-PROJECT_MANAGERS = ("Sarah Whitfield", "James Kowalski", "Aisha Rahman", "Lee Hughes", "Mohammed Iqbal",
-                    "Fiona McLeod", "Tom Haworth", "Grace Obi", "Owen Davies")
-OFFICERS = ("Ellie Turner", "Josh Bennett")
+# The team, in data/team.json: each person as (login email or None, name, job title, job family,
+# employment, contracted FTE, main skill, {skill: proficiency}).
+_TEAM = load("team")
+TEAM_DEPARTMENT = _TEAM["department"]
+TEAM = tuple((p["email"], p["name"], p["job_title"], p["job_family"], p["employment"], p["capacity_fte"],
+              p["main_skill"], p["skills"]) for p in _TEAM["people"])
+PROJECT_MANAGERS = tuple(_TEAM["project_managers"])
+OFFICERS = tuple(_TEAM["officers"])
 # Leave by month of the financial year (0 = April): summer holidays, Christmas, a course.
-LEAVE = {"Owen Davies": {3: "0.50", 4: "0.25"}, "Sarah Whitfield": {4: "0.25", 8: "0.15"},
-         "Catherine Boyd": {8: "0.20"}, "Priyanka Desai": {4: "0.20"}, "Ellie Turner": {6: "0.30"}}
+LEAVE = {name: {int(month): fte for month, fte in by_month.items()} for name, by_month in _TEAM["leave"].items()}
 
 COMMITTED = IN_DELIVERY_STATES
 
@@ -104,7 +67,7 @@ def seed(today: date) -> None:
 
 def _team(skills: dict[str, Skill]) -> dict[str, Person]:
     """The PMO's people: the login holders' person rows filled in, the others added."""
-    from .models import PersonSkill, User
+    from ..models import PersonSkill, User
 
     department = db.session.scalar(select(Department).where(Department.name == TEAM_DEPARTMENT))
     by_email = {user.email: user for user in db.session.scalars(select(User))}
