@@ -27,7 +27,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows.gate import GATE_FOR_STATE, GATES
-from workflows.lifecycle import TERMINAL_STATES
+from workflows.lifecycle import ACTIVE_STATES, STOPPED_STATES, TERMINAL_STATES
 from workflows.next_step import Situation, failing_criteria, next_action
 
 from . import access
@@ -59,8 +59,6 @@ CONDITION_WINDOW_DAYS = 7  # gate conditions due within a week, and overdue ones
 DECISIONS_WINDOW_DAYS = 60  # decisions on a requester's requests shown for two months
 RECENT_DECISIONS = 5  # an approver's own recent decisions
 STALE_WEEKS = 6  # initiatives with nothing recorded for this long
-# Work that is being delivered, or prepared for a gate, and so should hear of progress.
-ACTIVE_STATES = ("scoring", "business_case", "delivery", "on_hold", "benefits_review")
 LIVE_STATES = tuple(s for s in GATE_FOR_STATE)  # a gate leads out of each
 
 
@@ -329,7 +327,7 @@ def _decisions_received(user, today: date) -> Section:
         .order_by(GateReview.decided_at.desc(), GateReview.id.desc()).limit(SHOWN)))
     ended = list(db.session.scalars(
         select(Initiative).where(Initiative.owner_id == user.id,
-                                 Initiative.state.in_(("rejected", "cancelled", "merged", "withdrawn")),
+                                 Initiative.state.in_(STOPPED_STATES),
                                  Initiative.submitted_at.is_not(None), Initiative.state_changed_at >= since)
         .order_by(Initiative.state_changed_at.desc()).limit(SHOWN)))
     rows: list[tuple[datetime, Item]] = []

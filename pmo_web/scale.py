@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
-from workflows.lifecycle import STATES
+from workflows.lifecycle import CASED_STATES, DELIVERED_STATES, DELIVERY_STATES, REASONED_END_STATES, STATES
 
 from . import audit
 from .extensions import db
@@ -74,8 +74,10 @@ STATE_WEIGHTS = {
     "withdrawn": 8, "cancelled": 4, "merged": 4,
 }
 assert set(STATE_WEIGHTS) == set(STATES)
-DELIVERED = ("delivery", "on_hold", "benefits_review", "closed")
-CASED = ("business_case", *DELIVERED)
+DELIVERED = DELIVERY_STATES
+CASED = CASED_STATES
+# Work ended by a decision once it may have been scored (a withdrawal comes before scoring).
+SCORED_ENDS = tuple(state for state in REASONED_END_STATES if state != "withdrawn")
 
 VERBS = ("Replace", "Upgrade", "Introduce", "Automate", "Consolidate", "Digitise", "Review",
          "Modernise", "Extend", "Pilot", "Roll out", "Redesign")
@@ -196,7 +198,7 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
     # Scores for everything that reached scoring.
     score_rows = []
     for row in initiative_rows:
-        if row.state in ("scoring", *CASED) or (row.state in ("rejected", "cancelled") and rng.random() < 0.5):
+        if row.state in ("scoring", *CASED) or (row.state in SCORED_ENDS and rng.random() < 0.5):
             factors = [rng.randint(1, 5) for _ in range(4)]
             total = int(sum(factors) * 5)
             score_rows.append({"initiative_id": row.id, "scorer_id": rng.choice(scorers), "urgency": factors[0],
@@ -212,7 +214,7 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
     for n in range(sizes.milestones):
         owner = rng.choice(delivered)
         baseline = (owner.created_at + timedelta(days=rng.randint(60, 800))).date()
-        met = owner.state in ("benefits_review", "closed") or baseline < today and rng.random() < 0.7
+        met = owner.state in DELIVERED_STATES or baseline < today and rng.random() < 0.7
         milestone_rows.append({"initiative_id": owner.id, "name": f"Milestone {n % 9 + 1}: {rng.choice(THINGS)}",
                                "baseline_date": baseline,
                                "forecast_date": baseline + timedelta(days=rng.choice((0, 0, 7, 30))),
@@ -227,7 +229,7 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
         owner = rng.choice(cased)
         planned = Decimal(rng.randrange(5, 500) * 1000)
         realised = (planned * Decimal(rng.choice(("0.6", "0.9", "1", "1.2")))
-                    if owner.state in ("benefits_review", "closed") else None)
+                    if owner.state in DELIVERED_STATES else None)
         benefit_rows.append({"initiative_id": owner.id, "name": f"Benefit {n}: fewer {rng.choice(WORDS)}",
                              "category": rng.choice(categories), "owner": f"Superintendent {n % 61}",
                              "measure": "Hours per month", "baseline_value": "100", "target_value": "80",
@@ -237,7 +239,7 @@ def seed_scale(sizes: Sizes = Sizes(), seed: int = 2026, add: bool = False, echo
                              "status": "realised" if realised is not None else "planned"})
     bulk(Benefit, benefit_rows)
 
-    finished = [row for row in initiative_rows if row.state in ("delivery", "benefits_review", "closed")] or delivered
+    finished = [row for row in initiative_rows if row.state in DELIVERY_STATES and row.state != "on_hold"] or delivered
     openings = ("Engage", "Involve", "Test", "Plan", "Budget for")
     lesson_categories = ("Procurement", "Stakeholders", "Technology", "People", "Governance")
     lesson_rows = []

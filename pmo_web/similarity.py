@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import func, select
 
+from workflows.lifecycle import NOT_SIMILAR_CANDIDATE_STATES
+
 from . import access
 from .extensions import db
 from .forms import LINE_LENGTH, TEXT_LENGTH
@@ -296,7 +298,7 @@ def _surface_forms(title: str, description: str) -> dict[str, str]:
 # ------------------------------------------------------------------ the live portfolio
 
 # Never offered as similar work (see the module docstring).
-NOT_CANDIDATES = ("draft", "withdrawn", "rejected", "merged")
+NOT_CANDIDATES = NOT_SIMILAR_CANDIDATE_STATES
 # Below this cosine, work shares a word or two by chance: not shown. From it, it is related
 # work worth a look (and its lessons are offered if it has closed).
 MIN_SCORE = 0.2

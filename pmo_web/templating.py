@@ -8,6 +8,7 @@ from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from workflows import lifecycle
 from workflows.lifecycle import STATE_LABELS
 
 from . import access
@@ -58,6 +59,8 @@ def register(app) -> None:
     app.add_template_global(url_for_row)
     app.add_template_global(main_menu)
     app.add_template_global(may_open)
+    # The named groups of states (lifecycle.DELIVERED_STATES, ...): templates ask these, never list states.
+    app.add_template_global(lifecycle, "lifecycle")
     app.add_template_filter(gbp)
     app.add_template_filter(uk_date)
     app.add_template_filter(uk_datetime)

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from sqlalchemy import exists, func, select
 
 from workflows.gate import GATES, GateSpec, gate_spec
-from workflows.lifecycle import Actor, Lifecycle, LifecycleFacts, TransitionEvent
+from workflows.lifecycle import REASONED_END_STATES, Actor, Lifecycle, LifecycleFacts, TransitionEvent
 
 from . import audit
 from .extensions import db
@@ -106,7 +106,7 @@ def _record_inputs(initiative: Initiative, event: TransitionEvent, inputs: dict)
         initiative.info_answer = inputs["answer"]
     elif event.trigger == "merge":
         initiative.merged_into_id = int(inputs["target_id"])
-    if event.to_state in ("rejected", "withdrawn", "cancelled") and event.reason:
+    if event.to_state in REASONED_END_STATES and event.reason:
         initiative.outcome_reason = event.reason
 
 
@@ -166,6 +166,13 @@ def available_triggers(initiative: Initiative, user) -> list[str]:
     """
     facts = LifecycleFacts(initiative_id=initiative.id, owner_id=initiative.owner_id)
     return Lifecycle(initiative, facts).available_triggers(actor_for(user))
+
+
+def require_button(initiative: Initiative, trigger: str, user) -> None:
+    """Refuse a lifecycle button `user` cannot press on this initiative now (the workflow's
+    IllegalTransition or NotPermitted); like available_triggers, no queries."""
+    facts = LifecycleFacts(initiative_id=initiative.id, owner_id=initiative.owner_id)
+    Lifecycle(initiative, facts).require_button(trigger, actor_for(user), initiative.reference)
 
 
 # An imported initiative arrives in its state from another tracker: no trigger of the

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from workflows import conditions, gate, lifecycle
+from workflows import conditions, editing, gate, lifecycle
 
 
 def _states(source: str | Iterable[str]) -> list[str]:
@@ -71,6 +71,14 @@ def decisions_table() -> str:
     return "\n".join(rows)
 
 
+def editing_table() -> str:
+    """Each record kept beside an initiative and the states in which it may change."""
+    rows = ["| record | may change in |", "|---|---|"]
+    for kind, rule in editing.EDIT_RULES.items():
+        rows.append(f"| {editing.KIND_LABELS[kind]} | {', '.join(_label(state) for state in rule.states)} |")
+    return "\n".join(rows)
+
+
 def _mermaid(transitions: Iterable[tuple[str, str, str]], start: str, ends: Iterable[str]) -> str:
     lines = ["```mermaid", "stateDiagram-v2", f"    [*] --> {start}"]
     lines += [f"    {source} --> {dest}: {trigger}" for source, dest, trigger in transitions]
@@ -103,6 +111,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "lifecycle-diagram": lifecycle_diagram,
     "gates-table": gates_table,
     "decisions-table": decisions_table,
+    "editing-table": editing_table,
     "review-diagram": review_diagram,
     "conditions-diagram": conditions_diagram,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from transitions import Machine
 
@@ -27,6 +27,7 @@ from workflows.lifecycle import (
     Lifecycle,
     NotPermitted,
     TransitionEvent,
+    WorkflowError,
     transition_for,
 )
 
@@ -155,6 +156,60 @@ REVIEW_TRANSITIONS: list[dict[str, Any]] = [
 
 # Who may ask for a gate review, or for a deferred one again (docs/rules.md 2).
 REQUESTING_ROLES: frozenset[str] = frozenset({"pmo", "admin"})
+
+
+def request_refusals(actor: Actor, state: str, *, awaiting: bool) -> list[str]:
+    """Why ``actor`` may not ask for the next gate of an initiative in ``state``, in the order
+    they are met: who asks, then whether a gate follows, then whether one already waits.
+
+    ``awaiting`` is True when the initiative has a review of that gate open (requested, not
+    deferred). Entry criteria are the lifecycle's (Lifecycle.gate_entry_failures).
+    """
+    if not actor.has_any(*REQUESTING_ROLES):
+        return ["Only the PMO can request a gate review"]
+    code = GATE_FOR_STATE.get(state)
+    if code is None:
+        return [f"No gate follows the state '{STATE_LABELS[state]}'"]
+    if awaiting:
+        return [already_awaiting(code)]
+    return []
+
+
+def require_request(actor: Actor, state: str, *, awaiting: bool) -> str:
+    """The gate ``actor`` may ask for from ``state``; raises NotPermitted (not the PMO) or
+    IllegalTransition (no gate follows, or the gate already awaits a decision)."""
+    if not actor.has_any(*REQUESTING_ROLES):
+        raise NotPermitted(request_refusals(actor, state, awaiting=awaiting))
+    if reasons := request_refusals(actor, state, awaiting=awaiting):
+        raise IllegalTransition(reasons)
+    return GATE_FOR_STATE[state]
+
+
+def next_gate(state: str) -> str:
+    """The gate that moves an initiative on from ``state``; IllegalTransition when none does."""
+    code = GATE_FOR_STATE.get(state)
+    if code is None:
+        raise IllegalTransition([f"No gate follows {STATE_LABELS[state]}"])
+    return code
+
+
+def already_awaiting(code: str) -> str:
+    """The refusal of a second request for a gate whose review is open."""
+    return f"Gate {code} is already awaiting a decision"
+
+
+def refuse_second_request(code: str) -> NoReturn:
+    """Refuse a request that lost the race to another (the open-review index kept one)."""
+    raise IllegalTransition([already_awaiting(code)])
+
+
+def require_request_again(actor: Actor, review_state: str, review_gate: str, state: str, reference: str) -> None:
+    """May ``actor`` ask again for the deferred review of ``review_gate``? Raises NotPermitted
+    (not the PMO) or IllegalTransition (not deferred, or the initiative has moved on)."""
+    if not actor.has_any(*REQUESTING_ROLES):
+        raise NotPermitted(["Only the PMO can request a gate review"])
+    if review_state != "deferred" or GATE_FOR_STATE.get(state) != review_gate:
+        raise IllegalTransition([f"Gate {review_gate} of {reference} is not waiting to be requested again"])
 
 
 @dataclass(frozen=True)
@@ -302,6 +357,15 @@ class GateReview:
             + self._actor_failures(actor)
             + self._input_failures(decision, comment, conditions, defer_until)
         )
+
+    def decider_refusal(self, actor: Actor) -> WorkflowError | None:
+        """Why ``actor`` may not decide this review now, as the error ``decide`` would raise
+        before reading any input: IllegalTransition (decided or deferred) or NotPermitted."""
+        if reasons := self._state_failures():
+            return IllegalTransition(reasons + self._actor_failures(actor))
+        if reasons := self._actor_failures(actor):
+            return NotPermitted(reasons)
+        return None
 
     def _outcome_after(self, actor: Actor, decision: str) -> str:
         if decision in DECISION_OUTCOMES:

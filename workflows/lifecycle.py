@@ -35,6 +35,38 @@ STATES: list[str] = [
 
 TERMINAL_STATES: frozenset[str] = frozenset({"closed", "rejected", "withdrawn", "cancelled", "merged"})
 
+# Named groups of states: every group the app asks about is named here, once, and imported
+# wherever it is needed (no screen or service keeps its own list).
+OPEN_STATES: tuple[str, ...] = tuple(state for state in STATES if state not in TERMINAL_STATES)
+# Live: asked for (past the requester's draft) and not ended. A RAID log is kept while live.
+LIVE_STATES: tuple[str, ...] = tuple(state for state in OPEN_STATES if state != "draft")
+# Ended without being delivered: every way out but closure.
+STOPPED_STATES: tuple[str, ...] = tuple(state for state in STATES if state in TERMINAL_STATES - {"closed"})
+# Ended by someone's decision, whose reason the initiative keeps as its outcome.
+REASONED_END_STATES: tuple[str, ...] = ("rejected", "withdrawn", "cancelled")
+# The triage lanes: being triaged, or waiting on the requester's answer.
+TRIAGE_STATES: tuple[str, ...] = ("triage", "info_requested")
+# In delivery, paused or not: the active workstreams and the committed demand for people.
+IN_DELIVERY_STATES: tuple[str, ...] = ("delivery", "on_hold")
+# Live work that can still be late or overspent, reports, and keeps a lessons log.
+DELIVERING_STATES: tuple[str, ...] = (*IN_DELIVERY_STATES, "benefits_review")
+# Delivered: measuring its benefits, or closed.
+DELIVERED_STATES: tuple[str, ...] = ("benefits_review", "closed")
+# Being delivered, or prepared for a gate: work that should hear of progress.
+ACTIVE_STATES: tuple[str, ...] = ("scoring", "business_case", *DELIVERING_STATES)
+# Has a delivery record (a delivery plan to be on time and within budget against).
+DELIVERY_STATES: tuple[str, ...] = (*IN_DELIVERY_STATES, *DELIVERED_STATES)
+# Has a business case: from the business case stage on.
+CASED_STATES: tuple[str, ...] = ("business_case", *DELIVERY_STATES)
+# Before any business case: the request, triage and scoring stages.
+BEFORE_CASE_STATES: tuple[str, ...] = tuple(state for state in OPEN_STATES if state not in CASED_STATES)
+# Whose business case screen applies: every state with a case, and cancelled work's.
+CASE_STATES: tuple[str, ...] = (*CASED_STATES, "cancelled")
+# Whose lessons log is shown: from delivery on; stopped work keeps its log to be read.
+LESSONS_LOG_STATES: tuple[str, ...] = (*DELIVERY_STATES, "cancelled")
+# Never offered as similar work: not yet asked for, or asked for and let go.
+NOT_SIMILAR_CANDIDATE_STATES: tuple[str, ...] = ("draft", "withdrawn", "rejected", "merged")
+
 STAGES: list[tuple[str, str]] = [
     ("request", "Request"),
     ("triage", "Triage"),
@@ -183,6 +215,17 @@ TRANSITIONS: list[dict[str, Any]] = [
 IRREVERSIBLE_TRIGGERS: frozenset[str] = frozenset(
     {"accept"} | {t["trigger"] for t in TRANSITIONS if t["dest"] in TERMINAL_STATES}
 )
+# Where the PMO's merge of a duplicate is possible: the merge trigger's sources.
+MERGEABLE_STATES: tuple[str, ...] = tuple(
+    state for state in STATES for t in TRANSITIONS
+    if t["trigger"] == "merge" and state in ([t["source"]] if isinstance(t["source"], str) else t["source"])
+)
+# A duplicate is merged into live work: still open and past its draft.
+MERGE_TARGET_STATES: tuple[str, ...] = LIVE_STATES
+# Where the triage decision leads (accepted to scoring, rejected or merged), and the
+# investment decision at Gate 2 (delivery or rejected): the moves whose time is measured.
+TRIAGE_DECISION_STATES: tuple[str, ...] = ("scoring", "rejected", "merged")
+INVESTMENT_DECISION_STATES: tuple[str, ...] = ("delivery", "rejected")
 
 # ---------------------------------------------------------------------------- roles
 
@@ -517,6 +560,21 @@ class Lifecycle:
         transition = transition_for(from_state, trigger)
         assert transition is not None  # GATE_MOVES and TRANSITIONS are kept in step by tests
         return reasons + self._guard_failures(transition, {})
+
+    def require_button(self, trigger: str, actor: Actor, reference: str) -> None:
+        """Refuse a button ``actor`` cannot press now, before asking them to fill it in.
+
+        Raises IllegalTransition (not possible from this state) or NotPermitted (a gate's
+        move, or not an action the actor's role allows here). Guards wait for the press.
+        """
+        label = TRIGGER_LABELS[trigger]
+        if trigger not in triggers_from(self.state):
+            raise IllegalTransition([f"{label} is not possible from {STATE_LABELS[self.state]}"])
+        if trigger in GATE_TRIGGERS:
+            raise NotPermitted([f"{label} happens only through a gate decision"])
+        if trigger not in self.available_triggers(actor):
+            raise NotPermitted([f"You cannot {label.lower()} {reference}: "
+                                "it is not an action your role allows on this initiative"])
 
     # -- acting
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflows.lifecycle import STATE_LABELS, IllegalTransition
+from workflows import editing
 
 from ..access import can_manage, initiative_or_404, roles_required
 from ..benefits.register import financial_year_label
@@ -18,8 +18,6 @@ from ..models import BusinessCase, User
 from ..workflow import current_case, gate_spec_for
 from .blueprint import bp
 from .forms import LABELS, MAX_ROWS, ROW_KINDS, BusinessCaseForm, blank_row, form_data_of
-
-EDITABLE_STATE = "business_case"
 
 
 @bp.app_template_filter("financial_year")
@@ -42,11 +40,7 @@ def _check_may_save(initiative) -> None:
     """Only the PMO saves (403), and only while the initiative is in Business case (409)."""
     if not can_manage(current_user):
         abort(403)
-    if initiative.state != EDITABLE_STATE:
-        raise IllegalTransition([
-            f"{initiative.reference} is in {STATE_LABELS[initiative.state]}; the business case can "
-            f"be changed only in {STATE_LABELS[EDITABLE_STATE]}"
-        ])
+    editing.require("business_case", initiative.state, initiative.reference)
 
 
 @bp.route("/initiatives/<int:initiative_id>/business-case", methods=["GET", "POST"])
@@ -55,7 +49,7 @@ def edit(initiative_id: int):
     """The current business case: a form for the PMO in Business case, read-only otherwise."""
     initiative = initiative_or_404(initiative_id)
     case = current_case(initiative.id)
-    editable = can_manage(current_user) and initiative.state == EDITABLE_STATE
+    editable = can_manage(current_user) and editing.may_edit("business_case", initiative.state)
     if request.method == "GET":
         form = BusinessCaseForm(data=form_data_of(case)) if editable else None
         return _edit_page(initiative, case, form)
@@ -93,7 +87,7 @@ def _conflict(initiative, case, form):
 
 def _edit_page(initiative, case, form, status: int = 200, conflict=None):
     # How many approvals Gate 2 will need, with the case's funding: while it is still to come.
-    gate_two = gate_spec_for(initiative, "G2") if case and initiative.state == EDITABLE_STATE else None
+    gate_two = gate_spec_for(initiative, "G2") if case and editing.may_edit("business_case", initiative.state) else None
     return render("cases/edit.html", status=status, initiative=initiative, case=case, form=form,
                   versions=_versions(initiative.id), conflict=conflict, row_kinds=ROW_KINDS,
                   labels=LABELS, max_rows=MAX_ROWS, gate_two=gate_two, gate_panel=gate_panel(initiative))

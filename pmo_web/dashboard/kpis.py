@@ -15,7 +15,16 @@ from decimal import Decimal
 from sqlalchemy import Integer, and_, case, cast, exists, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import contains_eager
 
-from workflows.lifecycle import STAGE_OF, STAGES, TERMINAL_STATES
+from workflows.lifecycle import (
+    DELIVERING_STATES,
+    DELIVERY_STATES,
+    IN_DELIVERY_STATES,
+    INVESTMENT_DECISION_STATES,
+    STAGE_OF,
+    STAGES,
+    TERMINAL_STATES,
+    TRIAGE_DECISION_STATES,
+)
 
 from .. import access
 from ..benefits.register import FIRST_MONTH
@@ -26,18 +35,18 @@ from ..models.initiatives import CONFIDENCE
 from ..models.raid import ISSUE_PRIORITIES, OPEN_STATUSES
 
 # Initiatives in delivery, paused or not: the active workstreams.
-IN_DELIVERY = ("delivery", "on_hold")
+IN_DELIVERY = IN_DELIVERY_STATES
 # Work that has a delivery plan to be on time and within budget against.
-PLANNED = ("delivery", "on_hold", "benefits_review", "closed")
+PLANNED = DELIVERY_STATES
 # Live work that can still be late or overspent (flagged in delays and overruns).
-DELIVERING = ("delivery", "on_hold", "benefits_review")
+DELIVERING = DELIVERING_STATES
 # The working stages, in order: the pipeline and the stages whose time is measured.
 WORKING_STAGES = [(key, label) for key, label in STAGES if key != "closed"]
 # The decision that ends intake (docs/rules.md 1): the PMO's triage decision, the first move to
 # scoring (accepted), rejected or merged. Withdrawal is the requester's, not a decision.
-TRIAGE_DECISIONS = ("scoring", "rejected", "merged")
+TRIAGE_DECISIONS = TRIAGE_DECISION_STATES
 # The investment decision: Gate 2 moves a business case to delivery, or rejects it.
-INVESTMENT_DECISIONS = ("delivery", "rejected")
+INVESTMENT_DECISIONS = INVESTMENT_DECISION_STATES
 MEASURES = [*WORKING_STAGES, ("intake_to_decision", "Intake to triage decision"),
             ("intake_to_investment", "Intake to investment decision (Gate 2)")]
 DELAYS_LISTED = 10

@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from workflows.lifecycle import IllegalTransition
+from workflows import editing
+from workflows.lifecycle import DELIVERY_STATES
 
 from .. import access, concurrency
 from ..extensions import db
@@ -24,14 +25,10 @@ from ..workflow import current_case
 from .blueprint import bp
 from .forms import DeliveryForm, MilestoneForm
 
-# The states in which an initiative has a delivery record, and those in which it may change.
-DELIVERY_STATES = ("delivery", "on_hold", "benefits_review", "closed")
-EDITABLE_STATES = ("delivery", "on_hold")
-
 
 def can_edit_delivery(initiative: Initiative) -> bool:
     """True when the signed-in user may change this initiative's delivery record now."""
-    return access.can_manage(current_user) and initiative.state in EDITABLE_STATES
+    return access.can_manage(current_user) and editing.may_edit("delivery", initiative.state)
 
 
 def check_may_edit(initiative: Initiative) -> None:
@@ -43,10 +40,7 @@ def check_may_edit(initiative: Initiative) -> None:
     """
     if not access.can_manage(current_user):
         abort(403)
-    if initiative.state not in EDITABLE_STATES:
-        raise IllegalTransition([
-            f"Delivery details can be changed only in Delivery or On hold; "
-            f"this initiative is in {initiative.state_label}"])
+    editing.require("delivery", initiative.state)
 
 
 def milestone_or_404(initiative: Initiative, milestone_id: int) -> Milestone:

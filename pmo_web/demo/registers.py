@@ -18,6 +18,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from workflows.lifecycle import CASED_STATES, DELIVERED_STATES
+
 from ..extensions import db
 from ..models import Benefit, Initiative, Lesson, RaidItem
 from .cast import Cast
@@ -25,8 +27,8 @@ from .datafiles import load
 from .portfolio import INITIATIVES, PROJECT_MANAGERS
 
 # Initiatives far enough on to keep a RAID log, and those whose log is history.
-LOGGED_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed")
-FINISHED_STATES = ("benefits_review", "closed")
+LOGGED_STATES = CASED_STATES
+FINISHED_STATES = DELIVERED_STATES
 CORPORATE_DELIVERY_BOARD = "Corporate Delivery Board"
 CHIEF_OFFICER_GROUP = "Chief Officer Group"
 # What an hour of officer or staff time released is worth, fully loaded (salary, on-costs,

@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
+from workflows.lifecycle import IN_DELIVERY_STATES
+
 from ..extensions import db
 from ..models import Allocation, Assignment, DemandLine, DemandMonth, Department, Initiative, Leave, Person, Skill
 from ..models.resources import add_default_skills
@@ -34,7 +36,7 @@ OFFICERS = tuple(_TEAM["officers"])
 # Leave by month of the financial year (0 = April): summer holidays, Christmas, a course.
 LEAVE = {name: {int(month): fte for month, fte in by_month.items()} for name, by_month in _TEAM["leave"].items()}
 
-COMMITTED = ("delivery", "on_hold")
+COMMITTED = IN_DELIVERY_STATES
 
 
 def seed(today: date) -> None:

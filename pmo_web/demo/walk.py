@@ -22,6 +22,7 @@ from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
 from workflows.gate import APPROVING_DECISIONS, Condition
+from workflows.lifecycle import IN_DELIVERY_STATES
 
 from .. import workflow
 from ..benefits.register import financial_year
@@ -243,7 +244,7 @@ def _settle_old_conditions(today: date, pmo) -> None:
     """Gate conditions due more than a fortnight ago are met, but for the latest of them on
     work still in delivery, left overdue so the PMO has one to chase; later ones are open."""
     old = gate_conditions.conditions_due(today - timedelta(days=15))
-    chase = [c for c in old if c.initiative.state in ("delivery", "on_hold")][-1:]
+    chase = [c for c in old if c.initiative.state in IN_DELIVERY_STATES][-1:]
     for condition in old:
         if condition not in chase:
             gate_conditions.close_condition(condition, pmo, "meet", CONDITION_EVIDENCE[condition.gate])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from workflows.conditions import Gatekeepers, OpenCondition, close, earlier_conditions_open, permission_failures
 from workflows.gate import GATE_ORDER
-from workflows.lifecycle import TERMINAL_STATES
+from workflows.lifecycle import DELIVERED_STATES, IN_DELIVERY_STATES, TERMINAL_STATES
 
 from .. import access
 from ..extensions import db
@@ -139,9 +139,9 @@ def close_condition(condition: GateCondition, user, action: str, note: str) -> N
 
 def conditions_home(initiative: Initiative) -> tuple[str, dict]:
     """The stage page where an initiative's conditions are worked on now: (endpoint, values)."""
-    if initiative.state in ("delivery", "on_hold"):
+    if initiative.state in IN_DELIVERY_STATES:
         return "delivery.edit", {"initiative_id": initiative.id}
-    if initiative.state in ("benefits_review", "closed"):
+    if initiative.state in DELIVERED_STATES:
         return "review.benefits", {"initiative_id": initiative.id}
     if initiative.state == "business_case":
         return "cases.edit", {"initiative_id": initiative.id}

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from workflows.gate import DECISION_LABELS, GATES, GateOutcome
-from workflows.lifecycle import GuardRefused, IllegalTransition, NotPermitted, WorkflowError, transition_for
+from workflows.gate import DECISION_LABELS, GATES, GateOutcome, next_gate, refuse_second_request
+from workflows.lifecycle import GuardRefused, IllegalTransition, WorkflowError, transition_for
 
 from .. import access
 from ..errors import workflow_status
@@ -50,9 +50,7 @@ def gate_title(code: str) -> str:
 def request_review(initiative_id: int):
     """Show the next gate's entry criteria and ask its approvers for a decision."""
     initiative = access.initiative_or_404(initiative_id)
-    code = service.gate_code_for(initiative)
-    if code is None:
-        raise IllegalTransition([f"No gate follows {initiative.state_label}"])
+    code = next_gate(initiative.state)
     form = GateRequestForm()
     refusal, status = None, 200
     if form.validate_on_submit():
@@ -65,7 +63,7 @@ def request_review(initiative_id: int):
         except IntegrityError:
             # Two officers requested the same gate at once: the open-review index kept one.
             db.session.rollback()
-            raise IllegalTransition([f"Gate {code} is already awaiting a decision"]) from None
+            refuse_second_request(code)
         else:
             flash(f"{gate_name(code)} review requested: the approvers have it in their queue.", "success")
             return redirect_to(url_for(".review", review_id=review.id))
@@ -88,7 +86,7 @@ def request_again(review_id: int):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # two presses, or two officers, at once: the open-review index kept one
-        raise IllegalTransition([f"Gate {gate_review.gate} is already awaiting a decision"]) from None
+        refuse_second_request(gate_review.gate)
     flash(f"{gate_name(fresh.gate)} requested again: the approvers have it in their queue.", "success")
     return redirect_to(url_for(".review", review_id=fresh.id))
 
@@ -108,9 +106,8 @@ def decide(review_id: int):
     gate_review = _review_or_404(review_id)
     form = DecisionForm(rejection_closes=_rejection_closes(gate_review))
     # Who may decide comes before what they typed: a PMO officer's post is refused, not corrected.
-    if reasons := service.decision_refusals(gate_review, current_user):
-        error_type = IllegalTransition if gate_review.state != "requested" else NotPermitted
-        return _review_page(gate_review, form, refusal=error_type(reasons))
+    if refusal := service.decision_refusal(gate_review, current_user):
+        return _review_page(gate_review, form, refusal=refusal)
     if not form.validate_on_submit():
         return _review_page(gate_review, form, status=422)
     try:

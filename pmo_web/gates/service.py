@@ -14,9 +14,19 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from workflows.gate import GATE_FOR_STATE, GATES, Condition, Decision, GateOutcome, apply_outcome, gate_spec
+from workflows.gate import (
+    GATE_FOR_STATE,
+    GATES,
+    Condition,
+    Decision,
+    GateOutcome,
+    apply_outcome,
+    gate_spec,
+    require_request,
+    require_request_again,
+)
 from workflows.gate import GateReview as GateWorkflow
-from workflows.lifecycle import GuardRefused, IllegalTransition, NotPermitted
+from workflows.lifecycle import GuardRefused, WorkflowError
 
 from .. import access
 from ..extensions import db
@@ -56,13 +66,8 @@ def request_review(initiative: Initiative, user, note: str = "") -> GateReview:
     """Open a gate review (PMO or admin). Refuses with the failed entry criteria, and the open
     conditions of earlier gates, by name. A deferred review of the gate is closed as asked
     for again (docs/rules.md 9), and the fresh review takes its place."""
-    if not user.has_role("pmo", "admin"):
-        raise NotPermitted(["Only the PMO can request a gate review"])
-    code = gate_code_for(initiative)
-    if code is None:
-        raise IllegalTransition([f"No gate follows the state '{initiative.state_label}'"])
-    if open_review(initiative) is not None:
-        raise IllegalTransition([f"Gate {code} is already awaiting a decision"])
+    awaiting = gate_code_for(initiative) is not None and open_review(initiative) is not None
+    code = require_request(actor_for(user), initiative.state, awaiting=awaiting)
     failures = entry_failures(initiative)
     if failures:
         raise GuardRefused(failures)
@@ -87,11 +92,7 @@ def request_again(review: GateReview, user) -> GateReview:
     """Ask for a deferred gate again in one step: the same gate and note, checked against its
     entry criteria as any request is (request_review). Raises the workflow's errors."""
     initiative = review.initiative
-    if not user.has_role("pmo", "admin"):
-        raise NotPermitted(["Only the PMO can request a gate review"])
-    if review.state != "deferred" or gate_code_for(initiative) != review.gate:
-        raise IllegalTransition([f"Gate {review.gate} of {initiative.reference} is not waiting to be "
-                                 "requested again"])
+    require_request_again(actor_for(user), review.state, review.gate, initiative.state, initiative.reference)
     return request_review(initiative, user, note=review.note)
 
 
@@ -160,6 +161,12 @@ def decision_refusals(review: GateReview, user) -> list[str]:
     initiative, decided before); empty when they may, so the decision form is offered."""
     # A plain approval needs no inputs, so what refuses it is exactly who may decide, and when.
     return _workflow(review).refusals(actor_for(user), "approve")
+
+
+def decision_refusal(review: GateReview, user) -> WorkflowError | None:
+    """decision_refusals as the workflow's error: IllegalTransition when the review is no
+    longer open to decisions, NotPermitted when `user` may not decide it; None when they may."""
+    return _workflow(review).decider_refusal(actor_for(user))
 
 
 def _workflow(review: GateReview, on_event=None) -> GateWorkflow:

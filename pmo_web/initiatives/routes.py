@@ -8,20 +8,20 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflows.lifecycle import (
-    GATE_TRIGGERS,
+    CASE_STATES,
+    DELIVERED_STATES,
+    DELIVERY_STATES,
     IRREVERSIBLE_TRIGGERS,
+    LESSONS_LOG_STATES,
+    MERGE_TARGET_STATES,
+    MERGEABLE_STATES,
     STAGE_OF,
     STAGES,
     STATE_LABELS,
-    STATES,
-    TERMINAL_STATES,
     TRIGGER_INPUTS,
     TRIGGER_LABELS,
-    IllegalTransition,
-    NotPermitted,
     WorkflowError,
     transition_for,
-    triggers_from,
 )
 
 from .. import access, history
@@ -33,19 +33,13 @@ from ..htmx import htmx_response, is_partial
 from ..models import AuditEvent, Initiative
 from ..models.base import utcnow
 from ..similarity import SimilarWork, similar_work
-from ..workflow import available_triggers, fire
+from ..workflow import available_triggers, fire, require_button
 from .blueprint import bp
 from .forms import PortfolioFilters, TransitionForm
 from .next_steps import next_steps
 from .portfolio import COLUMNS, Sort, portfolio_page
 from .timeline import StageMove, describe, time_in_stages
 
-# A duplicate is merged into work that is still open and past its draft.
-MERGE_TARGET_STATES = tuple(s for s in STATES if s not in TERMINAL_STATES and s != "draft")
-# Where each stage's own screen applies: from the stage it starts in to closure.
-CASE_STATES = ("business_case", "delivery", "on_hold", "benefits_review", "closed", "cancelled")
-DELIVERY_STATES = ("delivery", "on_hold", "benefits_review", "closed")
-LESSONS_STATES = (*DELIVERY_STATES, "cancelled")
 # Buttons that stop work are drawn as warnings and steps aside as secondary; moving
 # forward is the primary action.
 STOPPING_TRIGGERS = frozenset({"reject", "withdraw", "cancel"})
@@ -172,10 +166,10 @@ def _stage_screens(initiative: Initiative, review) -> list[dict]:
         (manager and initiative.state == "scoring", "Score this initiative", "scoring.score"),
         (initiative.state in CASE_STATES, "Business case", "cases.edit"),
         (initiative.state in DELIVERY_STATES, "Delivery", "delivery.edit"),
-        (initiative.state in ("benefits_review", "closed"), "Benefits review", "review.benefits"),
+        (initiative.state in DELIVERED_STATES, "Benefits review", "review.benefits"),
         (initiative.state != "draft", "RAID log", "raid.log"),
         # Lessons are logged from delivery on; stopped work keeps its log to be read.
-        (initiative.state in LESSONS_STATES, "Lessons log", "lessons.log"),
+        (initiative.state in LESSONS_LOG_STATES, "Lessons log", "lessons.log"),
         (initiative.state in DELIVERY_STATES, "Highlight reports", "reports.index"),
         # Skills are asked for from the business case on; the page is for portfolio readers.
         (initiative.state in CASE_STATES and access.can_read_portfolio(current_user),
@@ -218,19 +212,12 @@ def _transition_page(initiative: Initiative, form: TransitionForm, status: int, 
 
 def _check_may_press(initiative: Initiative, trigger: str) -> None:
     """Refuse a button this user cannot press now, before asking them to fill it in."""
-    label = TRIGGER_LABELS[trigger]
-    if trigger not in triggers_from(initiative.state):
-        raise IllegalTransition([f"{label} is not possible from {initiative.state_label}"])
-    if trigger in GATE_TRIGGERS:
-        raise NotPermitted([f"{label} happens only through a gate decision"])
-    if trigger not in available_triggers(initiative, current_user):
-        raise NotPermitted([f"You cannot {label.lower()} {initiative.reference}: "
-                            "it is not an action your role allows on this initiative"])
+    require_button(initiative, trigger, current_user)
 
 
 def _possible_duplicates(initiative: Initiative) -> SimilarWork | None:
     """For the PMO at triage: existing work this request looks like (None elsewhere)."""
-    if not access.can_manage(current_user) or initiative.state not in ("submitted", "triage"):
+    if not access.can_manage(current_user) or initiative.state not in MERGEABLE_STATES:
         return None
     return similar_work(initiative.title, initiative.description, current_user,
                         exclude_id=initiative.id, lessons=0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from workflows.lifecycle import STATE_LABELS, IllegalTransition
+from workflows import editing
 
 from .. import access, concurrency
 from ..extensions import db
@@ -22,13 +22,10 @@ from .blueprint import bp
 from .forms import LessonForm, LibraryFilters, NewLessonForm
 from .library import LIBRARY_PAGE_SIZE, dependency_links, library_page, log_context
 
-# The states in which an initiative's lessons may be added, changed or deleted.
-LESSON_STATES = ("delivery", "on_hold", "benefits_review")
-
 
 def can_edit_lessons(initiative: Initiative) -> bool:
     """True when the signed-in user may change this initiative's lessons log now."""
-    return access.can_manage(current_user) and initiative.state in LESSON_STATES
+    return access.can_manage(current_user) and editing.may_edit("lessons", initiative.state)
 
 
 def check_may_edit(initiative: Initiative) -> None:
@@ -36,11 +33,7 @@ def check_may_edit(initiative: Initiative) -> None:
     reason as a fragment) when the initiative is not in a state that keeps a lessons log."""
     if not access.can_manage(current_user):
         abort(403)
-    if initiative.state not in LESSON_STATES:
-        states = ", ".join(STATE_LABELS[state] for state in LESSON_STATES[:-1])
-        raise IllegalTransition([
-            f"Lessons can be changed only in {states} or {STATE_LABELS[LESSON_STATES[-1]]}; "
-            f"this initiative is in {initiative.state_label}"])
+    editing.require("lessons", initiative.state)
 
 
 def lesson_or_404(initiative: Initiative, lesson_id: int, deleted: bool | None = False) -> Lesson:

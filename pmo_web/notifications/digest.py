@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, exists, select
 
+from workflows.lifecycle import TERMINAL_STATES
+
 from .. import access
 from ..extensions import db
 from ..gates.conditions import conditions_overdue
@@ -40,8 +42,6 @@ from .events import add_notification, email_configured, headline_title
 from .mail import absolute, footer, path_for, subject_line
 
 DIGEST_KINDS = ("gate_awaiting", "deferral_due", "condition_overdue", "raid_overdue", "report_due")
-# Initiatives whose risks nobody reviews any more.
-TERMINAL_STATES = ("closed", "rejected", "withdrawn", "cancelled", "merged")
 
 
 @dataclass

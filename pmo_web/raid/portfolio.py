@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from workflows.lifecycle import STATE_LABELS, TERMINAL_STATES
+from workflows.lifecycle import DELIVERED_STATES, STATE_LABELS, STOPPED_STATES, TERMINAL_STATES
 
 from .. import access
 from ..extensions import db
@@ -34,8 +34,8 @@ from .blueprint import bp
 # Work whose RAID items count in the portfolio: submitted and not yet ended.
 NOT_LIVE = (*TERMINAL_STATES, "draft")
 # A provider that has finished delivering can no longer be late for those waiting on it.
-DELIVERED = ("benefits_review", "closed")
-STOPPED = tuple(state for state in TERMINAL_STATES if state != "closed")
+DELIVERED = DELIVERED_STATES
+STOPPED = STOPPED_STATES
 TOP_RISKS = 10
 PAGE_SIZE = 50
 LAST_PAGE = (2**31 - 1) // PAGE_SIZE

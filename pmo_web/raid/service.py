@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from workflows.lifecycle import STATES, TERMINAL_STATES
+from workflows.lifecycle import LIVE_STATES
 
 from .. import access
 from ..extensions import db
@@ -24,7 +24,7 @@ from ..models import Initiative, RaidItem, User
 from ..models.base import utcnow
 from ..models.raid import ALL_OPEN_STATUSES, KINDS
 
-EDITABLE_STATES = tuple(state for state in STATES if state != "draft" and state not in TERMINAL_STATES)
+EDITABLE_STATES = LIVE_STATES
 # The largest id an integer primary key holds (PostgreSQL INTEGER).
 MAX_ID = 2**31 - 1
 # How far ahead "due soon" looks.

@@ -14,13 +14,15 @@ from decimal import Decimal
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
+from workflows import editing
+
 from ..extensions import db
 from ..models import Initiative, Lesson, Milestone, RaidItem
 from ..models.raid import ALL_OPEN_STATUSES
 from ..templating import gbp, uk_date
 
 # Initiatives that report: in delivery, paused, or measuring benefits.
-REPORT_STATES = ("delivery", "on_hold", "benefits_review")
+REPORT_STATES = editing.editable_states("highlight_report")
 TOP_RAID_ITEMS = 5
 ISSUE_PRIORITY_ORDER = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 

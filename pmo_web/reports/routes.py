@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from workflows.lifecycle import STATE_LABELS, IllegalTransition
+from workflows import editing
 
 from .. import access, concurrency
 from ..extensions import db
@@ -67,13 +67,7 @@ def check_may_write(initiative: Initiative, report: HighlightReport | None = Non
     """403 for readers; 409 outside the reporting states, or for a report already issued."""
     if not is_writer(initiative):
         abort(403)
-    if initiative.state not in REPORT_STATES:
-        states = ", ".join(STATE_LABELS[state] for state in REPORT_STATES[:-1])
-        raise IllegalTransition([
-            f"Reports are written only in {states} or {STATE_LABELS[REPORT_STATES[-1]]}; "
-            f"this initiative is in {initiative.state_label}"])
-    if report is not None and report.is_issued:
-        raise IllegalTransition(["This report has been issued: it is a frozen snapshot and cannot be changed"])
+    editing.require("highlight_report", initiative.state, frozen=report is not None and report.is_issued)
 
 
 def report_or_404(initiative: Initiative, report_id: int) -> HighlightReport:

@@ -15,7 +15,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from workflows.lifecycle import IllegalTransition
+from workflows import editing
 
 from .. import access, concurrency
 from ..extensions import db
@@ -263,9 +263,7 @@ def allocation_cell(initiative_id: int, person_id: int, month: str):
     initiative = access.initiative_or_404(initiative_id)
     person = person_or_404(person_id)
     when = month_or_404(month)
-    if initiative.state not in service.ALLOCATABLE_STATES:
-        raise IllegalTransition([f"People can be booked only from the business case to the benefits review; "
-                                 f"{initiative.reference} is in {initiative.state_label}"])
+    editing.require("booking", initiative.state, initiative.reference)
     key = dict(person_id=person.id, initiative_id=initiative.id)
 
     def create(value):
@@ -472,9 +470,7 @@ def _line_or_404(initiative: Initiative, line_id: int) -> DemandLine:
 
 
 def _check_demand_editable(initiative: Initiative) -> None:
-    if initiative.state not in service.DEMAND_STATES:
-        raise IllegalTransition([f"Demand is stated from the business case until delivery ends; "
-                                 f"{initiative.reference} is in {initiative.state_label}"])
+    editing.require("demand", initiative.state, initiative.reference)
 
 
 @bp.get("/initiatives/<int:initiative_id>/resources")

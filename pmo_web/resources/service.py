@@ -22,6 +22,9 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from workflows import editing
+from workflows.lifecycle import IN_DELIVERY_STATES
+
 from .. import access
 from ..extensions import db
 from ..models import (
@@ -43,7 +46,7 @@ from .planning import ZERO, LevelFte, PersonMonth
 # Where demand counts (docs/rules.md 1): committed work is in delivery (or paused in it); the
 # pipeline is the business cases being written; "awaiting" adds only the business cases
 # whose investment decision is on an approver's desk.
-COMMITTED_STATES = ("delivery", "on_hold")
+COMMITTED_STATES = IN_DELIVERY_STATES
 PIPELINE_STATES = ("business_case",)
 SCOPES = (
     ("pipeline", "Delivery and the whole pipeline (every business case)"),
@@ -52,8 +55,8 @@ SCOPES = (
 )
 SCOPE_LABELS = dict(SCOPES)
 # Initiatives whose people may be booked, and whose demand may be stated (from the business case on).
-ALLOCATABLE_STATES = ("business_case", "delivery", "on_hold", "benefits_review")
-DEMAND_STATES = ("business_case", "delivery", "on_hold")
+ALLOCATABLE_STATES = editing.editable_states("booking")
+DEMAND_STATES = editing.editable_states("demand")
 PEOPLE_PER_PAGE = 15
 ROWS_PER_PAGE = 120  # person-initiative rows: 1,440 month cells at most on a page
 
@@ -452,8 +455,9 @@ def what_if_for(initiative: Initiative, today: date) -> tuple[planning.WhatIf, d
     return result, skills
 
 
-# Gates after which an initiative's demand becomes the PMO's to meet: the what-if panel shows there.
-WHAT_IF_TO_STATES = ("business_case", "delivery")
+# Gates after which an initiative's demand becomes the PMO's to meet (they move it into a state
+# whose demand is stated): the what-if panel shows there.
+WHAT_IF_TO_STATES = DEMAND_STATES
 
 
 def what_if_panel(gate_review, gate, user, today: date) -> dict:

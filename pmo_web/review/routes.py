@@ -12,7 +12,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflows.lifecycle import STATE_LABELS, IllegalTransition
+from workflows import editing
+from workflows.lifecycle import DELIVERED_STATES
 
 from .. import access, concurrency
 from ..extensions import db
@@ -31,26 +32,21 @@ from ..workflow import lifecycle_for
 from .blueprint import bp
 from .forms import BenefitActualsForm, NewBenefitForm, SatisfactionForm
 
-# The states with a benefits review to show, and those in which each record may change.
-REVIEW_STATES = ("benefits_review", "closed")
-BENEFIT_STATES = ("benefits_review",)
-SATISFACTION_STATES = ("benefits_review",)
+# The states with a benefits review to show (each record's own are in workflows/editing.py).
+REVIEW_STATES = DELIVERED_STATES
 
 
 def can_edit_benefits(initiative: Initiative) -> bool:
     """True when the signed-in user may record benefits on this initiative now."""
-    return access.can_manage(current_user) and initiative.state in BENEFIT_STATES
+    return access.can_manage(current_user) and editing.may_edit("benefits", initiative.state)
 
 
-def check_may_change(initiative: Initiative, states: tuple[str, ...], what: str) -> None:
+def check_may_change(initiative: Initiative, kind: str) -> None:
     """403 for anyone but the PMO and admins; 409 (as the workflow's refusal, so htmx gets
-    the reason as a fragment) when the initiative is not in one of `states`."""
+    the reason as a fragment) when `kind` of record may not change in the initiative's state."""
     if not access.can_manage(current_user):
         abort(403)
-    if initiative.state not in states:
-        allowed = " or ".join(STATE_LABELS[state] for state in states)
-        raise IllegalTransition([f"{what} can be recorded only in {allowed}; "
-                                 f"this initiative is in {initiative.state_label}"])
+    editing.require(kind, initiative.state)
 
 
 def benefit_or_404(initiative: Initiative, benefit_id: int, deleted: bool | None = False) -> Benefit:
@@ -163,7 +159,7 @@ def benefit_edit(initiative_id: int, benefit_id: int):
     """Record a benefit's actuals in place: its row becomes a form; saving returns the row."""
     initiative = access.initiative_or_404(initiative_id)
     benefit = benefit_or_404(initiative, benefit_id)
-    check_may_change(initiative, BENEFIT_STATES, "Benefit actuals")
+    check_may_change(initiative, "benefit_actuals")
     form = BenefitActualsForm(obj=benefit, prefix=f"benefit-{benefit.id}")
     conflict = None
     if form.validate_on_submit():
@@ -180,7 +176,7 @@ def benefit_edit(initiative_id: int, benefit_id: int):
 def benefit_new(initiative_id: int):
     """Add a benefit found at review: a blank form row at the top of the register."""
     initiative = access.initiative_or_404(initiative_id)
-    check_may_change(initiative, BENEFIT_STATES, "Benefits")
+    check_may_change(initiative, "benefits")
     form = NewBenefitForm(prefix="benefit-new")
     if form.validate_on_submit():
         benefit = Benefit(initiative_id=initiative.id)
@@ -199,7 +195,7 @@ def benefit_delete(initiative_id: int, benefit_id: int):
     """Ask to confirm in the row (GET), then delete: the row says so and offers to undo."""
     initiative = access.initiative_or_404(initiative_id)
     benefit = benefit_or_404(initiative, benefit_id)
-    check_may_change(initiative, BENEFIT_STATES, "Benefits")
+    check_may_change(initiative, "benefits")
     if request.method == "GET":
         return respond(initiative, "review/_benefit_confirm_delete.html", benefit=benefit, confirming=benefit.id)
     benefit.deleted_at = utcnow()
@@ -216,7 +212,7 @@ def benefit_restore(initiative_id: int, benefit_id: int):
     """Undo a delete: the benefit is back in the register, its totals and the closure criterion."""
     initiative = access.initiative_or_404(initiative_id)
     benefit = benefit_or_404(initiative, benefit_id, deleted=None)
-    check_may_change(initiative, BENEFIT_STATES, "Benefits")
+    check_may_change(initiative, "benefits")
     if benefit.deleted_at is not None:  # restoring twice (a double press of Undo) changes nothing
         benefit.deleted_at = None
         db.session.commit()
@@ -231,7 +227,7 @@ def benefit_restore(initiative_id: int, benefit_id: int):
 def satisfaction(initiative_id: int):
     """Record the stakeholders' satisfaction with what was delivered (1 to 5, with a comment)."""
     initiative = access.initiative_or_404(initiative_id)
-    check_may_change(initiative, SATISFACTION_STATES, "Stakeholder satisfaction")
+    check_may_change(initiative, "satisfaction")
     form = SatisfactionForm(obj=initiative)
     conflict = None
     if form.validate_on_submit():

@@ -6,7 +6,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from workflows.lifecycle import STATE_LABELS, TERMINAL_STATES, IllegalTransition
+from workflows import editing
+from workflows.lifecycle import TERMINAL_STATES
 
 from .. import access
 from ..access import initiative_or_404, roles_required
@@ -21,11 +22,7 @@ from .forms import BacklogFilterForm, score_form
 
 def _require_scoring_state(initiative: Initiative) -> None:
     """Scores are recorded only while the initiative is in Scoring (409 otherwise)."""
-    if initiative.state != "scoring":
-        raise IllegalTransition([
-            f"{initiative.reference} is in {STATE_LABELS[initiative.state]}; "
-            f"only initiatives in {STATE_LABELS['scoring']} can be scored"
-        ])
+    editing.require("score", initiative.state, initiative.reference)
 
 
 def _score_history(initiative_id: int) -> list[Score]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import lazyload
 from workflows.gate import OPEN_REVIEW_STATES, GateStep, gate_step
 from workflows.lifecycle import (
     IRREVERSIBLE_TRIGGERS,
+    LIVE_STATES,
     STAGE_OF,
     STAGES,
     STATE_LABELS,
@@ -36,12 +37,8 @@ from ..workflow import actor_for, available_triggers
 # One column per working stage; the triage states (and on hold) are lanes inside their column.
 # Drafts are the requester's own business and ended work is in the portfolio, so neither is here.
 COLUMN_LANES: dict[str, tuple[str, ...]] = {
-    "request": ("submitted",),
-    "triage": ("triage", "info_requested"),
-    "scoring": ("scoring",),
-    "business_case": ("business_case",),
-    "delivery": ("delivery", "on_hold"),
-    "benefits_review": ("benefits_review",),
+    stage: tuple(state for state in LIVE_STATES if STAGE_OF[state] == stage)
+    for stage, _label in STAGES if stage != "closed"
 }
 BOARD_STATES: tuple[str, ...] = tuple(chain.from_iterable(COLUMN_LANES.values()))
 STAGE_LABELS = dict(STAGES)
