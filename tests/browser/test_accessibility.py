@@ -201,6 +201,16 @@ def test_the_reflow_check_finds_a_page_that_scrolls_sideways(axe_context):
     assert page.viewport_size == {"width": 1280, "height": 720}  # put back
 
 
+def test_the_focus_check_tells_the_govuk_focus_style_from_another(axe_context):
+    page = axe_context()
+    page.goto("/login")
+    page.evaluate("""() => { for (const kind of ["app-table-scroll", "app-plain-box"]) {
+                               const box = document.createElement("div"); box.className = kind;
+                               box.tabIndex = 0; box.textContent = kind; document.querySelector("main").append(box); } }""")
+    found = unfocused_boxes(page)
+    assert len(found) == 1 and 'class="app-plain-box"' in found[0], found
+
+
 def test_pages_without_signing_in_have_no_wcag_violations(axe_context):
     page = axe_context()
     problems, statuses = [], {}
