@@ -18,6 +18,9 @@ AXE_CORE_VERSION = "4.14.1"
 # axe's rule tags: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices (every
 # part of a page in a landmark, headings in order, and the like).
 AXE_RULE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+# How many kinds of page the browser tests check for each kind of user: the first this many found
+# by following links from the user's home page (pages differing only by a row are one kind).
+PAGES_PER_ROLE = 60
 # Window widths, in CSS pixels, at which no page may scroll sideways (WCAG 2.2 1.4.10 reflow:
 # 320 is a 1280 px screen zoomed to 400%; 390 a common phone).
 REFLOW_WIDTHS = (320, 390)
@@ -26,4 +29,4 @@ REFLOW_WIDTHS = (320, 390)
 def statement_facts() -> dict[str, object]:
     """The statement's template context."""
     return {"last_tested": LAST_TESTED, "axe_core_version": AXE_CORE_VERSION,
-            "reflow_widths": REFLOW_WIDTHS}
+            "reflow_widths": REFLOW_WIDTHS, "pages_per_role": PAGES_PER_ROLE}

@@ -13,6 +13,7 @@ def test_the_statement_shows_the_last_test_date_and_the_checks_from_the_constant
     assert f"The service was last tested on {uk_date(accessibility.LAST_TESTED)}" in body
     assert f"axe-core {accessibility.AXE_CORE_VERSION}" in body
     assert "in a window 320 and 390 pixels wide" in body
+    assert f"up to {accessibility.PAGES_PER_ROLE} kinds of page for each kind of user" in body
 
     # Another date or other widths in the constants: the statement follows them.
     monkeypatch.setattr(accessibility, "LAST_TESTED", accessibility.LAST_TESTED.replace(day=1))
