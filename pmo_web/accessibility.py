@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 # The day the whole browser sweep below last passed.
-LAST_TESTED = date(2026, 12, 7)
+LAST_TESTED = date(2026, 12, 8)
 # The longest the statement may go without a new test and review.
 REVIEW_WITHIN_DAYS = 366
 # The axe-core release the tests run (tests/browser/axe.py pins its integrity).
