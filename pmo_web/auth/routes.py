@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required, login_url
 
 from .. import access, mywork
+from ..accessibility import statement_facts
 from ..extensions import db, login_manager
 from ..htmx import htmx_response
 from ..models import User
@@ -152,4 +153,4 @@ def change_password():
 @bp.get("/accessibility")
 def accessibility():
     """The accessibility statement: public, so anyone can read it before (or without) signing in."""
-    return render_template("accessibility.html")
+    return render_template("accessibility.html", **statement_facts())

@@ -3,7 +3,10 @@
 The crawl signs in as each role on the demo portfolio (every lifecycle state, a believable
 history) and follows every same-origin link from the role's home page. Pages that differ only
 by a row id are one page to check, except that an initiative's pages are checked once per
-lifecycle state, because each state draws different sections and buttons.
+lifecycle state, because each state draws different sections and buttons. On each page it runs
+axe (WCAG A and AA, and axe's best practices), narrows the window to each reflow width (320 and
+390 px) to check that nothing scrolls sideways, and focuses each of the service's own focusable
+boxes (the tables' scroll regions) to check that they show the GOV.UK focus style.
 
 The htmx tests then act as a person would (the kanban's Move menu and filters, the score's
 live preview, inline milestone and benefit rows, a benefit added at review, "add another" in
@@ -14,21 +17,25 @@ swapped region or its error summary.
 from __future__ import annotations
 
 import re
+import time
 from collections import deque
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from pmo_web import accessibility
 from pmo_web.cli import DEMO_PASSWORD
 from pmo_web.extensions import db
 from pmo_web.models import Benefit, Initiative, Milestone, User
+from pmo_web.templating import uk_date
 from pmo_web.workflow import fire
 from tests.browser import axe
 
 ROLES = ("requester", "pmo", "approver", "viewer", "admin")
-PAGES_PER_ROLE = 60
+PAGES_PER_ROLE = accessibility.PAGES_PER_ROLE  # the statement says how many
 # Links that leave the page for something other than an HTML page to check.
 NOT_PAGES = re.compile(r"^/(static/|logout|api/v1/|exports/.+\.(csv|xlsx)$)")
 
@@ -82,21 +89,52 @@ def page_kind(url: str, states: dict[int, str]) -> str:
     return path + ("?" + "&".join(names) if names else "")
 
 
-def crawl(page: Page, states: dict[int, str]) -> tuple[list[str], list[str], list[str]]:
+# The GOV.UK focus colours, as the browser reports them in a computed style.
+FOCUS_YELLOW, FOCUS_BLACK = "rgb(255, 221, 0)", "rgb(11, 12, 12)"
+
+
+def unfocused_boxes(page: Page) -> list[str]:
+    """Focus each element the service made focusable itself (tabindex="0": the scroll regions)
+    and return those that do not show the GOV.UK focus style (yellow with black)."""
+    found = page.evaluate(
+        """([yellow, black]) => [...document.querySelectorAll('[tabindex="0"]')].filter((el) => {
+            el.focus();
+            const style = getComputedStyle(el);
+            const drawn = [style.boxShadow, style.outlineColor, style.backgroundColor].join(" ");
+            return !(drawn.includes(yellow) && drawn.includes(black));
+        }).map((el) => el.outerHTML.slice(0, 120))""", [FOCUS_YELLOW, FOCUS_BLACK])
+    return [f"{page.url}: no GOV.UK focus style on {html}" for html in found]
+
+
+@dataclass
+class Sweep:
+    """What the crawl of one role found."""
+    visited: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # axe, the footer link, focus styles
+    overflows: list[str] = field(default_factory=list)   # pages that scroll sideways
+    left: list[str] = field(default_factory=list)        # links left over the cap
+    reflow_seconds: float = 0.0                           # time spent on the reflow widths
+
+
+def crawl(page: Page, states: dict[int, str]) -> Sweep:
     """Visit the signed-in home page and every same-origin page linked from there (one of each
-    kind, breadth first, up to PAGES_PER_ROLE), running axe on each. Returns the URLs checked,
-    one line per accessibility violation, and the links left unvisited over the cap."""
-    queue, seen, visited, problems = deque(["/"]), {page_kind("/", states)}, [], []
-    while queue and len(visited) < PAGES_PER_ROLE:
+    kind, breadth first, up to PAGES_PER_ROLE): axe, the focus style of the focusable boxes and
+    the reflow widths on each."""
+    queue, seen, sweep = deque(["/"]), {page_kind("/", states)}, Sweep()
+    while queue and len(sweep.visited) < PAGES_PER_ROLE:
         url = queue.popleft()
         response = page.goto(url)
         assert response is not None and response.status < 500, f"{url} answered {response and response.status}"
         if "text/html" not in response.headers.get("content-type", ""):
             continue
-        visited.append(page.url)
-        problems += axe.describe(page.url, axe.check(page))
+        sweep.visited.append(page.url)
+        sweep.violations += axe.describe(page.url, axe.check(page))
         if page.locator("footer").get_by_role("link", name="Accessibility statement").count() != 1:
-            problems.append(f"{page.url}: no link to the accessibility statement in the footer")
+            sweep.violations.append(f"{page.url}: no link to the accessibility statement in the footer")
+        started = time.perf_counter()
+        sweep.violations += unfocused_boxes(page)
+        sweep.overflows += axe.overflow(page)
+        sweep.reflow_seconds += time.perf_counter() - started
         here = urlsplit(page.url).netloc
         for href in page.eval_on_selector_all("a[href]", "links => links.map((link) => link.href)"):
             parts = urlsplit(href)
@@ -107,14 +145,29 @@ def crawl(page: Page, states: dict[int, str]) -> tuple[list[str], list[str], lis
             if kind not in seen:
                 seen.add(kind)
                 queue.append(link)
-    return visited, problems, list(queue)
+    sweep.left = list(queue)
+    return sweep
+
+
+@pytest.fixture(scope="module")
+def sweep_of(axe_context, states):
+    """sweep_of(role) -> the crawl of that role's pages, made once for the tests that read it."""
+    sweeps: dict[str, Sweep] = {}
+
+    def of(role: str) -> Sweep:
+        if role not in sweeps:
+            sweeps[role] = crawl(axe_context(role), states)
+        return sweeps[role]
+
+    return of
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_role_can_reach_has_no_wcag_violations(axe_context, states, role):
-    page = axe_context(role)
-    visited, problems, left = crawl(page, states)
-    print(f"{role}: {len(visited)} pages checked; left over the cap: {left}")
+def test_every_page_a_role_can_reach_has_no_wcag_violations(sweep_of, states, role):
+    sweep = sweep_of(role)
+    visited = sweep.visited
+    print(f"{role}: {len(visited)} pages checked (focus styles and reflow widths: {sweep.reflow_seconds:.1f} s); "
+          f"left over the cap: {sweep.left}")
     assert len(visited) >= 10, visited  # the crawl really went somewhere
     # An initiative page in every lifecycle state: drafts only for the requester writing them,
     # every other state for the roles that read the whole portfolio.
@@ -123,7 +176,39 @@ def test_every_page_a_role_can_reach_has_no_wcag_violations(axe_context, states,
         assert "draft" in shown
     else:
         assert shown == set(states.values()) - {"draft"}
-    assert problems == [], "\n".join(problems)
+    assert sweep.violations == [], "\n".join(sweep.violations)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_a_role_can_reach_scrolls_sideways_at_320_or_390_px(sweep_of, role):
+    sweep = sweep_of(role)
+    assert len(sweep.visited) >= 10, sweep.visited
+    assert sweep.overflows == [], "\n".join(sweep.overflows)
+
+
+def test_the_reflow_check_finds_a_page_that_scrolls_sideways(axe_context):
+    page = axe_context()
+    page.goto("/login")
+    assert axe.overflow(page) == []
+    # Something wider than a phone, as an unwrapped wide table or an escaped hidden span would be.
+    page.evaluate("""() => { const wide = document.createElement("div"); wide.id = "too-wide";
+                             wide.style.width = "500px"; wide.textContent = "wide";
+                             document.querySelector("main").append(wide); }""")
+    found = axe.overflow(page)
+    assert [line.split(": at ")[1].split(" px")[0] for line in found] == ["320", "390"]
+    assert all("div#too-wide" in line for line in found), found
+    assert page.viewport_size == {"width": 1280, "height": 720}  # put back
+
+
+def test_the_focus_check_tells_the_govuk_focus_style_from_another(axe_context):
+    page = axe_context()
+    page.goto("/login")
+    page.evaluate("""() => { for (const kind of ["app-table-scroll", "app-plain-box"]) {
+                               const box = document.createElement("div");
+                               box.className = kind; box.tabIndex = 0; box.textContent = kind;
+                               document.querySelector("main").append(box); } }""")
+    found = unfocused_boxes(page)
+    assert len(found) == 1 and 'class="app-plain-box"' in found[0], found
 
 
 def test_pages_without_signing_in_have_no_wcag_violations(axe_context):
@@ -132,7 +217,7 @@ def test_pages_without_signing_in_have_no_wcag_violations(axe_context):
     for url in ("/login", "/accessibility", "/no-such-page"):
         response = page.goto(url)
         statuses[url] = response.status
-        problems += axe.describe(url, axe.check(page))
+        problems += axe.describe(url, axe.check(page)) + axe.overflow(page)
     assert statuses == {"/login": 200, "/accessibility": 200, "/no-such-page": 404}
     assert problems == [], "\n".join(problems)
 
@@ -155,8 +240,12 @@ def test_the_accessibility_statement_is_public_and_in_the_uk_public_sector_struc
     expect(main).to_contain_text("Web Content Accessibility Guidelines version 2.2")
     expect(main).to_contain_text("Equality Advisory and Support Service (EASS)")
     expect(main).to_contain_text("Equality Commission for Northern Ireland (ECNI)")
-    expect(main).to_contain_text("axe-core")
+    expect(main).to_contain_text(f"axe-core {axe.AXE_VERSION}")
     expect(main).to_contain_text(re.compile(r"This statement was prepared on \d{1,2} \w+ \d{4}"))
+    # It says when the service was last tested, from the constant these tests keep honest.
+    expect(main).to_contain_text(f"The service was last tested on {uk_date(accessibility.LAST_TESTED)}")
+    widths = " and ".join(str(width) for width in accessibility.REFLOW_WIDTHS)
+    expect(main).to_contain_text(f"does not scroll sideways in a window {widths} pixels wide")
 
 
 def test_axe_is_refused_when_its_tarball_does_not_match_the_pinned_integrity(tmp_path, monkeypatch):
@@ -178,7 +267,7 @@ def test_error_pages_signed_in_have_no_wcag_violations(axe_context):
     for url in ("/initiatives/2147483647", "/admin", "/no-such-page"):
         response = page.goto(url)
         statuses[url] = response.status
-        problems += axe.describe(url, axe.check(page))
+        problems += axe.describe(url, axe.check(page)) + axe.overflow(page)
     assert statuses == {"/initiatives/2147483647": 404, "/admin": 403, "/no-such-page": 404}
     assert problems == [], "\n".join(problems)
 
@@ -229,8 +318,10 @@ def wait_for_focus_in(page: Page, *regions: str) -> None:
 
 
 def no_violations(page: Page, after: str) -> None:
-    """axe on the whole page as it is now, after the swap named by `after`."""
+    """axe on the whole page as it is now, after the swap named by `after`; and at the reflow
+    widths, nothing scrolls sideways."""
     problems = axe.describe(f"{page.url} after {after}", axe.check(page))
+    problems += [f"{line} (after {after})" for line in axe.overflow(page)]
     assert problems == [], "\n".join(problems)
 
 
@@ -249,6 +340,10 @@ def test_a_kanban_move_from_the_move_menu(axe_context, pick):
 
     expect(page.get_by_role("region", name=re.compile(r"^Triage \(")).locator(f"#card-{initiative_id}")).to_be_visible()
     wait_for_focus_in(page, f"#card-{initiative_id}")  # the moved card, in its new column
+    focused = page.evaluate("""() => { const el = document.activeElement; const style = getComputedStyle(el);
+                                       return [el.id, style.boxShadow + " " + style.backgroundColor]; }""")
+    assert focused[0] == f"card-{initiative_id}", focused  # the card itself, in the GOV.UK focus style
+    assert FOCUS_YELLOW in focused[1] and FOCUS_BLACK in focused[1], focused
     no_violations(page, "a move")
 
 

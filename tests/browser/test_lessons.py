@@ -171,7 +171,7 @@ def test_the_benefits_register(axe_page_as, initiative_id):
     expect(page.get_by_role("table", name="Initiatives with benefits: totals and return on investment")
            ).to_contain_text("30%")
     no_violations(page, "opening the benefits register")
-    page.get_by_label("Financial year").select_option(label="2027/28")
+    page.get_by_label("Financial year", exact=True).select_option(label="2027/28")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("table", name="By financial year")).not_to_contain_text("2026/27")
     no_violations(page, "filtering the benefits register")
