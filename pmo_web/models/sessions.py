@@ -17,8 +17,9 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 
 # Tables the app writes as bookkeeping on requests that change nothing else (a refused
-# sign-in, a page view noting activity). "Nothing changed" checks should leave them out.
-BOOKKEEPING_TABLES = ("user_sessions", "login_attempts")
+# sign-in, a page view noting activity, the dashboard keeping the day's figures to compare
+# with next month). "Nothing changed" checks should leave them out.
+BOOKKEEPING_TABLES = ("user_sessions", "login_attempts", "kpi_snapshots")
 
 
 class UserSession(db.Model):

@@ -221,6 +221,10 @@ def test_a_request_goes_from_submission_to_closure(users, axe_pages, live_app, t
     expect(card).to_be_focused()  # the moved card takes focus, so keyboard users keep their place
 
     pmo.drag_and_drop(f"#card-{initiative_id}", "[data-stage=scoring]")
+    # Accepting cannot be undone, so the drop asks first, in the card.
+    confirmation = card.get_by_role("group", name=re.compile(r"^Accept .*\?$"))
+    expect(confirmation).to_contain_text("It cannot be undone.")
+    confirmation.get_by_role("button", name=re.compile(r"^Yes, accept")).click()
     expect(column["Scoring"].get_by_role("link", name=re.compile(TITLE))).to_be_visible()
     expect(column["Triage"].get_by_role("link", name=re.compile(TITLE))).to_have_count(0)
     assert pmo.evaluate("window.journeyMarker") == "same board"  # both moves were htmx swaps
@@ -337,6 +341,13 @@ def test_a_request_goes_from_submission_to_closure(users, axe_pages, live_app, t
     expect(pmo.locator("#gate-outcome")).to_contain_text("Gate 2 returned for rework")
     expect(pmo.locator("#rework-comment")).to_have_text(REWORK)
     axe_pages.check("pmo", f"/initiatives/{initiative_id}")
+    # ... and on the PMO's My work, under what was returned, with the way on.
+    go_to(pmo, re.compile(r"^My work"), re.compile(r"/$"))
+    returned = pmo.locator("#work-rework")
+    expect(returned).to_contain_text("Gate 2 returned for rework")
+    expect(returned).to_contain_text(REWORK)
+    expect(returned.get_by_role("link", name=re.compile(r"^Request Gate 2 again"))).to_be_visible()
+    open_initiative(pmo, initiative_id)
     go_to(pmo, re.compile(r"^Business case for"), re.compile(r"/business-case$"))
     expect(pmo.locator("#rework-comment")).to_have_text(REWORK)
     pmo.get_by_role("button", name="Add another option").click()
