@@ -20,7 +20,7 @@ AXE_CORE_VERSION = "4.14.1"
 AXE_RULE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
 # How many kinds of page the browser tests check for each kind of user: the first this many found
 # by following links from the user's home page (pages differing only by a row are one kind).
-PAGES_PER_ROLE = 60
+PAGES_PER_ROLE = 80
 # Window widths, in CSS pixels, at which no page may scroll sideways (WCAG 2.2 1.4.10 reflow:
 # 320 is a 1280 px screen zoomed to 400%; 390 a common phone).
 REFLOW_WIDTHS = (320, 390)

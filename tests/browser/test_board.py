@@ -21,8 +21,10 @@ def cards(live_app) -> dict[str, int]:
         owner = db.session.scalar(db.select(User).where(User.email == "requester@example.test"))
         priority = db.session.scalar(db.select(StrategicPriority).limit(1))
         made = {}
-        for key, state, title in (("triage", "triage", "Replace the custody clocks"),
-                                  ("dropped", "triage", "Body-worn video docking"),
+        # The card dropped comes first in its lane: Playwright's drag of the second of two cards
+        # stacked in a lane started on the first (a drag by mouse position, not by element).
+        for key, state, title in (("dropped", "triage", "Body-worn video docking"),
+                                  ("triage", "triage", "Replace the custody clocks"),
                                   ("scoring", "scoring", "Drone unit expansion"),
                                   ("delivery", "delivery", "Control room headsets")):
             made[key] = factories.make_initiative(owner=owner, state=state, title=title,
