@@ -63,9 +63,9 @@ def test_every_cited_section_exists():
     assert missing == {}
 
 
-@pytest.mark.parametrize("outside", ["../shared", "DOMAIN" ".md", "PRODUCT.md", "STYLE.md", "shared/brief"])
+# Spelled in pieces, so that this file does not name what it looks for.
+@pytest.mark.parametrize("outside", ["../" "shared", "DOMAIN" ".md", "PRODUCT" ".md", "STYLE" ".md", "shared" "/brief"])
 def test_nothing_points_outside_the_repository(outside):
-    here = Path(__file__).resolve()
     found = [str(path.relative_to(REPOSITORY)) for path in tracked_text_files()
-             if path != here and outside in path.read_text(encoding="utf-8", errors="replace")]
+             if outside in path.read_text(encoding="utf-8", errors="replace")]
     assert found == []
